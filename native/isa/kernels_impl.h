@@ -1,0 +1,26 @@
+// Included once per instruction set by isa/kernels_<isa>.cc, with ODY_ISA set to the namespace
+// name and the compiler flags of that ISA. Kernel sources (*.inl) are plain C++ that the compiler
+// vectorises for the ISA, plus intrinsics guarded by __AVX512F__ / __AVX2__ where it matters.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include "dispatch.h"
+
+namespace ody {
+namespace ODY_ISA {
+
+// Kernel families (each file defines fill_<family>(Kernels&)).
+#include "kernels/elementwise.inl"
+
+inline void fill_all(Kernels& k) {
+  fill_elementwise(k);
+}
+
+}  // namespace ODY_ISA
+}  // namespace ody

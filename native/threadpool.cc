@@ -1,0 +1,142 @@
+#include "threadpool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define ODY_PAUSE() _mm_pause()
+#else
+#define ODY_PAUSE() std::this_thread::yield()
+#endif
+
+namespace ody {
+namespace {
+
+thread_local bool tl_in_parallel = false;
+
+int default_threads() {
+  if (const char* env = std::getenv("ODYSSEY_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0) return std::min(n, 256);
+  }
+  unsigned hc = std::thread::hardware_concurrency();
+  return hc ? int(std::min(hc, 256u)) : 1;
+}
+
+// Workers wait for a new generation number, take task indices from a shared counter, and check
+// out when the counter runs dry. The caller returns only after every worker has checked out, so
+// no worker can touch a job's state after the job is over.
+class Pool {
+ public:
+  ~Pool() { resize(0); }
+
+  int size() const { return int(workers_.size()) + 1; }
+
+  void resize(int threads) {
+    int want = std::max(0, threads - 1);
+    if (want == int(workers_.size())) return;
+    {
+      std::lock_guard<std::mutex> g(m_);
+      stop_.store(true);
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    stop_.store(false);
+    for (int i = 0; i < want; i++) workers_.emplace_back([this] { loop(); });
+  }
+
+  void run(int64_t ntasks, void (*task)(void*, int64_t), void* ctx) {
+    task_ = task;
+    ctx_ = ctx;
+    ntasks_ = ntasks;
+    next_.store(0, std::memory_order_relaxed);
+    pending_.store(int(workers_.size()), std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> g(m_);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    work();
+    while (pending_.load(std::memory_order_acquire) != 0) ODY_PAUSE();
+  }
+
+ private:
+  void work() {
+    tl_in_parallel = true;
+    for (;;) {
+      int64_t i = next_.fetch_add(1, std::memory_order_relaxed);
+      if (i >= ntasks_) break;
+      task_(ctx_, i);
+    }
+    tl_in_parallel = false;
+  }
+
+  void loop() {
+    uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (;;) {
+      // Spin a little (jobs come in quick succession during training), then sleep.
+      int spins = 0;
+      while (generation_.load(std::memory_order_acquire) == seen && !stop_flag() && spins < kSpin) {
+        ODY_PAUSE();
+        spins++;
+      }
+      if (generation_.load(std::memory_order_acquire) == seen) {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_.wait(lk, [&] { return stop_.load() || generation_.load(std::memory_order_acquire) != seen; });
+        if (stop_.load()) return;
+      }
+      if (stop_flag()) return;
+      seen = generation_.load(std::memory_order_acquire);
+      work();
+      pending_.fetch_sub(1, std::memory_order_release);
+    }
+  }
+
+  bool stop_flag() const { return stop_.load(std::memory_order_acquire); }
+
+  static constexpr int kSpin = 20000;
+  std::vector<std::thread> workers_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int64_t> next_{0};
+  std::atomic<int> pending_{0};
+  int64_t ntasks_ = 0;
+  void (*task_)(void*, int64_t) = nullptr;
+  void* ctx_ = nullptr;
+};
+
+Pool& pool() {
+  static Pool* p = [] {
+    auto* q = new Pool();  // never destroyed: worker threads must not be joined during static teardown
+    q->resize(default_threads());
+    return q;
+  }();
+  return *p;
+}
+
+}  // namespace
+
+int num_threads() { return pool().size(); }
+
+void set_num_threads(int n) { pool().resize(n <= 0 ? default_threads() : std::min(n, 256)); }
+
+bool in_parallel_region() { return tl_in_parallel; }
+
+void run_tasks(int64_t ntasks, void (*task)(void*, int64_t), void* ctx) {
+  if (ntasks <= 0) return;
+  Pool& p = pool();
+  if (ntasks == 1 || p.size() == 1 || tl_in_parallel) {
+    for (int64_t i = 0; i < ntasks; i++) task(ctx, i);
+    return;
+  }
+  p.run(ntasks, task, ctx);
+}
+
+}  // namespace ody

@@ -1,0 +1,22 @@
+// The TypeScript backend: complete for every dtype, slow but simple. It is the fallback where
+// the native addon cannot load, and the oracle the native kernels are tested against.
+
+import type { Backend } from '../backend.js';
+import { addcdiv, addcmul, binary, cast, copyStrided, fill, unary, where } from './elementwise.js';
+import { gemm } from './gemm.js';
+import { nnPending } from './nn-pending.js';
+import { reduce } from './reduce.js';
+import { softmaxBackward, softmaxForward } from './softmax.js';
+
+export function createJsBackend(): Backend {
+  return {
+    name: 'js',
+    numThreads: () => 1,
+    setNumThreads: () => {},
+    cast, copyStrided, fill, unary, binary, where, addcmul, addcdiv,
+    reduce,
+    gemm,
+    ...nnPending,
+    softmaxForward, softmaxBackward,
+  };
+}

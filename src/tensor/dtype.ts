@@ -1,0 +1,95 @@
+// Data types: names, storage arrays, promotion rules.
+// float16 and bfloat16 are stored as their 16-bit patterns in Uint16Array; arithmetic on them is
+// done in float32 and rounded once at the end. bool is stored as 0/1 bytes.
+
+export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'uint8' | 'bool';
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'];
+
+export type FloatArray = Float32Array | Float64Array;
+export type NumberArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
+export type StorageArray = NumberArray | BigInt64Array;
+
+export interface DTypeInfo {
+  readonly name: DType;
+  readonly bytes: number;
+  readonly isFloat: boolean;
+  /** Storage constructor. */
+  readonly array: { new (n: number): StorageArray; new (buf: ArrayBuffer, byteOffset: number, length: number): StorageArray };
+  /** Name used in safetensors headers. */
+  readonly safetensors: string;
+}
+
+export const DTYPE_INFO: Readonly<Record<DType, DTypeInfo>> = {
+  float32: { name: 'float32', bytes: 4, isFloat: true, array: Float32Array, safetensors: 'F32' },
+  float64: { name: 'float64', bytes: 8, isFloat: true, array: Float64Array, safetensors: 'F64' },
+  float16: { name: 'float16', bytes: 2, isFloat: true, array: Uint16Array, safetensors: 'F16' },
+  bfloat16: { name: 'bfloat16', bytes: 2, isFloat: true, array: Uint16Array, safetensors: 'BF16' },
+  int32: { name: 'int32', bytes: 4, isFloat: false, array: Int32Array, safetensors: 'I32' },
+  int64: { name: 'int64', bytes: 8, isFloat: false, array: BigInt64Array, safetensors: 'I64' },
+  uint8: { name: 'uint8', bytes: 1, isFloat: false, array: Uint8Array, safetensors: 'U8' },
+  bool: { name: 'bool', bytes: 1, isFloat: false, array: Uint8Array, safetensors: 'BOOL' },
+} as const;
+
+export function isDType(x: unknown): x is DType {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_INFO, x);
+}
+
+export function checkDType(x: unknown, where: string): DType {
+  if (!isDType(x)) throw new TypeError(`${where}: expected a dtype (${DTYPES.join(', ')}), got ${describe(x)}`);
+  return x;
+}
+
+export function isFloating(d: DType): boolean {
+  return DTYPE_INFO[d].isFloat;
+}
+
+/** float16 and bfloat16: stored in 16 bits, computed in float32. */
+export function isHalf(d: DType): boolean {
+  return d === 'float16' || d === 'bfloat16';
+}
+
+export function allocate(dtype: DType, n: number): StorageArray {
+  return new DTYPE_INFO[dtype].array(n);
+}
+
+const FLOAT_RANK: Partial<Record<DType, number>> = { float16: 1, bfloat16: 1, float32: 2, float64: 3 };
+const INT_RANK: Partial<Record<DType, number>> = { bool: 0, uint8: 1, int32: 2, int64: 3 };
+
+/** PyTorch's promotion for two tensor operands. */
+export function promoteTypes(a: DType, b: DType): DType {
+  if (a === b) return a;
+  const fa = FLOAT_RANK[a], fb = FLOAT_RANK[b];
+  if (fa !== undefined && fb !== undefined) {
+    if (fa === 1 && fb === 1) return 'float32'; // float16 with bfloat16
+    return fa >= fb ? a : b;
+  }
+  if (fa !== undefined) return a;
+  if (fb !== undefined) return b;
+  return (INT_RANK[a] ?? 0) >= (INT_RANK[b] ?? 0) ? a : b;
+}
+
+/** Promotion of a tensor with a JS number: a non-integral number lifts integer tensors to float32. */
+export function promoteWithScalar(t: DType, s: number): DType {
+  if (isFloating(t)) return t;
+  if (!Number.isInteger(s)) return 'float32';
+  if (t === 'bool') return 'int64';
+  return t;
+}
+
+/** The dtype arithmetic results get when inputs are integers but the op is inherently floating. */
+export function floatResultType(d: DType): DType {
+  return isFloating(d) ? d : 'float32';
+}
+
+export function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
+  if (typeof x === 'string') return `'${x}'`;
+  if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return `${typeof x} ${String(x)}`;
+  if (Array.isArray(x)) return `an array of length ${x.length}`;
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
+  if (typeof x === 'function') return 'a function';
+  const name = (x as object).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
