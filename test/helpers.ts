@@ -82,3 +82,12 @@ export function forEachThreadCount(fn: (threads: number) => void): void {
     nb.setNumThreads(0);
   }
 }
+
+/** Compares a tensor's values (as float64) with expected nested or flat numbers, and its shape if given. */
+export function assertTensorClose(actual: { shape: readonly number[]; toTypedArray(): ArrayLike<number | bigint>; dtype: string; toFloat32Array(): Float32Array }, expected: ArrayLike<number> | number, tol: Tolerance = {}, shape?: readonly number[], what = 'tensor'): void {
+  if (shape) assert.deepEqual([...actual.shape], [...shape], `${what}: shape [${actual.shape.join(', ')}], expected [${shape.join(', ')}]`);
+  const raw = actual.toTypedArray();
+  const values = actual.dtype === 'float16' || actual.dtype === 'bfloat16' ? Array.from(actual.toFloat32Array()) : Array.from(raw as ArrayLike<number | bigint>, Number);
+  const exp = typeof expected === 'number' ? [expected] : Array.from(expected);
+  assertClose(values, exp, tol, what);
+}

@@ -1,0 +1,5 @@
+// ml-odyssey: tensors with autograd, native kernels, layers, optimizers and training for Node.js.
+export * from './tensor/index.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
+export { backendInfo, setBackend, setNumThreads, type BackendInfo } from './backend/index.js';

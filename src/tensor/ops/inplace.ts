@@ -1,0 +1,204 @@
+// In-place operations: they write into the tensor's own memory and bump its storage version,
+// so autograd can refuse to use a saved tensor that changed underneath it.
+
+import { backend } from '../../backend/index.js';
+import type { BinaryOp, UnaryOp } from '../../backend/ops.js';
+import { isGradEnabled } from '../../autograd/grad-mode.js';
+import { describe, isFloating, isHalf, type FloatArray } from '../dtype.js';
+import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, sameShape, shapeStr } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { defaultGenerator, type Generator } from '../random.js';
+import { binary, checkTensor, resultType, scalarTensor, unary, where } from './elementwise.js';
+import { contiguousAs, copyStridedInto, storageValue } from './convert.js';
+
+function bump(t: Tensor): void {
+  t.storage.version++;
+}
+
+/** Whether this in-place op must be recorded, and refusing the cases PyTorch refuses. */
+function tracks(t: Tensor, op: string, others: readonly (Tensor | number | null | undefined)[]): boolean {
+  if (!isGradEnabled()) return false;
+  if (t.requiresGrad && t.isLeaf) {
+    throw new Error(`${op}: a leaf tensor that requires grad cannot be modified in place (wrap the update in noGrad(), as optimizers do)`);
+  }
+  return t.requiresGrad || others.some((o) => o instanceof Tensor && o.requiresGrad);
+}
+
+/**
+ * In-place op inside a recorded graph: compute out of place from a stand-in for t's old value
+ * (a copy that keeps t's place in the graph), write the result into t, and give t the new node.
+ */
+function recordedInPlace(t: Tensor, compute: (old: Tensor) => Tensor): void {
+  const before = contiguousCopyOf(t); // t's old value, standing in for t in the graph
+  before.requiresGrad = t.requiresGrad;
+  before.gradFn = t.gradFn;
+  const res = compute(before);
+  copyStridedInto(res.dtype === t.dtype ? res : contiguousAs(res, t.dtype), t);
+  bump(t);
+  t.gradFn = res.gradFn;
+  t.requiresGrad = res.requiresGrad;
+}
+
+function contiguousCopyOf(t: Tensor): Tensor {
+  const c = Tensor.empty(t.shape, t.dtype);
+  copyStridedInto(t, c);
+  return c;
+}
+
+/** Writes an out-of-place result (same shape as t) into t. */
+function writeBack(t: Tensor, res: Tensor): void {
+  copyStridedInto(res.dtype === t.dtype ? res : contiguousAs(res, t.dtype), t);
+  bump(t);
+}
+
+/** The contiguous output array for t's elements (a subarray when t has an offset). */
+function outArray(t: Tensor) {
+  const n = t.numel();
+  return t.offset === 0 && t.data.length === n ? t.data : (t.data as Float32Array).subarray(t.offset, t.offset + n);
+}
+
+export function binaryInPlace(op: BinaryOp, t: Tensor, other: Tensor | number, alpha: number): void {
+  const name = `${op}_`;
+  checkTensor(t, name);
+  if (!(other instanceof Tensor) && typeof other !== 'number') throw new TypeError(`${name}: expected a Tensor or a number, got ${describe(other)}`);
+  const o = other instanceof Tensor ? other : scalarTensor(other, isFloating(t.dtype) ? t.dtype : Number.isInteger(other) ? t.dtype : 'float32');
+  const shape = broadcastShapes(t.shape, o.shape, name);
+  if (!sameShape(shape, t.shape)) throw new RangeError(`${name}: the operand of shape ${shapeStr(o.shape)} does not broadcast to the tensor's shape ${shapeStr(t.shape)}`);
+  const rt = resultType(op, t.dtype, o.dtype);
+  if (isFloating(rt) && !isFloating(t.dtype)) throw new TypeError(`${name}: the result type ${rt} cannot be stored in place in a ${t.dtype} tensor`);
+  if (tracks(t, name, [o])) {
+    recordedInPlace(t, (old) => binary(op, old, o, alpha));
+    return;
+  }
+  if (t.numel() === 0) return;
+  if (o.dtype === t.dtype && !isHalf(t.dtype) && t.isContiguous()) {
+    const c = coalesce(shape, [contiguousStrides(shape), broadcastStrides(o.shape, o.strides, shape)]);
+    backend().binary(op, t.data, t.offset, c.strides[0]!, o.data, o.offset, c.strides[1]!, outArray(t), c.shape, alpha);
+    bump(t);
+    return;
+  }
+  writeBack(t, binary(op, t.detach(), o.detach(), alpha));
+}
+
+/** grad += g (both same shape and dtype): the accumulation path, no autograd. */
+export function addInPlace(t: Tensor, g: Tensor, alpha: number): void {
+  if (t.numel() === 0) return;
+  if (g.dtype === t.dtype && !isHalf(t.dtype) && t.isContiguous()) {
+    const c = coalesce(t.shape, [contiguousStrides(t.shape), g.strides]);
+    backend().binary('add', t.data, t.offset, c.strides[0]!, g.data, g.offset, c.strides[1]!, outArray(t), c.shape, alpha);
+    bump(t);
+    return;
+  }
+  writeBack(t, binary('add', t.detach(), g.detach(), alpha));
+}
+
+export function unaryInPlace(op: UnaryOp, t: Tensor, p1: number, p2: number): void {
+  const name = `${op === 'powScalar' ? 'pow' : op}_`;
+  checkTensor(t, name);
+  if (tracks(t, name, [])) {
+    recordedInPlace(t, (old) => unary(op, old, p1, p2));
+    return;
+  }
+  if (t.numel() === 0) return;
+  if (t.isContiguous() && !isHalf(t.dtype) && isFloating(t.dtype)) {
+    backend().unary(op, t.data, t.offset, t.data, t.offset, t.numel(), p1, p2);
+    bump(t);
+    return;
+  }
+  writeBack(t, unary(op, t.detach(), p1, p2));
+}
+
+export function clampInPlace(t: Tensor, min?: number | null, max?: number | null): void {
+  if (min == null && max == null) throw new TypeError('clamp_: at least one of min and max must be given');
+  const lo = min ?? -Infinity, hi = max ?? Infinity;
+  if (typeof lo !== 'number' || typeof hi !== 'number') throw new TypeError(`clamp_: expected numbers for min and max, got ${describe(min)} and ${describe(max)}`);
+  unaryInPlace('clamp', t, lo, hi);
+}
+
+export function fillInPlace(t: Tensor, value: number): void {
+  checkTensor(t, 'fill_');
+  if (typeof value !== 'number') throw new TypeError(`fill_: expected a number, got ${describe(value)}`);
+  if (tracks(t, 'fill_', [])) {
+    recordedInPlace(t, (old) => old.mul(0).add(value));
+    return;
+  }
+  if (t.numel() === 0) return;
+  if (t.isContiguous()) backend().fill(t.data, t.offset, t.numel(), storageValue(t.dtype, value));
+  else copyStridedInto(scalarTensor(value, t.dtype).expand(t.shape as number[]), t);
+  bump(t);
+}
+
+export function copyInPlace(t: Tensor, src: Tensor): void {
+  checkTensor(t, 'copy_');
+  checkTensor(src, 'copy_', 'src');
+  const shape = broadcastShapes(t.shape, src.shape, 'copy_');
+  if (!sameShape(shape, t.shape)) throw new RangeError(`copy_: src of shape ${shapeStr(src.shape)} does not broadcast to the tensor's shape ${shapeStr(t.shape)}`);
+  if (tracks(t, 'copy_', [src])) {
+    recordedInPlace(t, (old) => old.mul(0).add(src.to(t.dtype)));
+    return;
+  }
+  if (t.numel() === 0) return;
+  const s = src.dtype === t.dtype ? src : contiguousAs(src, t.dtype);
+  const expanded = sameShape(s.shape, t.shape) ? s : s.detach().expand(t.shape as number[]);
+  copyStridedInto(expanded, t);
+  bump(t);
+}
+
+export function addcInPlace(t: Tensor, t1: Tensor, t2: Tensor, value: number, kind: 'addcmul' | 'addcdiv'): void {
+  const name = `${kind}_`;
+  checkTensor(t, name);
+  checkTensor(t1, name, 'tensor1');
+  checkTensor(t2, name, 'tensor2');
+  if (typeof value !== 'number') throw new TypeError(`${name}: expected value to be a number, got ${describe(value)}`);
+  const fast = !isGradEnabled() || (!t.requiresGrad && !t1.requiresGrad && !t2.requiresGrad);
+  const n = t.numel();
+  if (fast && (t.dtype === 'float32' || t.dtype === 'float64') && t1.dtype === t.dtype && t2.dtype === t.dtype &&
+    sameShape(t1.shape, t.shape) && sameShape(t2.shape, t.shape) && t.isContiguous() && t1.isContiguous() && t2.isContiguous()) {
+    if (n > 0) {
+      const f = kind === 'addcmul' ? backend().addcmul : backend().addcdiv;
+      f(t.data as FloatArray, t.offset, t1.data as FloatArray, t1.offset, t2.data as FloatArray, t2.offset, value, n);
+      bump(t);
+    }
+    return;
+  }
+  const term = kind === 'addcmul' ? t1.mul(t2) : t1.div(t2);
+  binaryInPlace('add', t, term, value);
+}
+
+export function lerpInPlace(t: Tensor, end: Tensor, weight: number): void {
+  checkTensor(t, 'lerp_');
+  checkTensor(end, 'lerp_', 'end');
+  if (typeof weight !== 'number') throw new TypeError(`lerp_: expected weight to be a number, got ${describe(weight)}`);
+  binaryInPlace('add', t, end.sub(t), weight);
+}
+
+export function maskedFillInPlace(t: Tensor, mask: Tensor, value: number): void {
+  checkTensor(t, 'maskedFill_');
+  checkTensor(mask, 'maskedFill_', 'mask');
+  if (mask.dtype !== 'bool') throw new TypeError(`maskedFill_: expected a bool mask, got ${mask.dtype}`);
+  const shape = broadcastShapes(t.shape, mask.shape, 'maskedFill_');
+  if (!sameShape(shape, t.shape)) throw new RangeError(`maskedFill_: mask of shape ${shapeStr(mask.shape)} does not broadcast to ${shapeStr(t.shape)}`);
+  if (tracks(t, 'maskedFill_', [])) {
+    recordedInPlace(t, (old) => where(mask, value, old));
+    return;
+  }
+  if (t.numel() === 0) return;
+  writeBack(t, where(mask, value, t.detach()));
+}
+
+export function randomInPlace(t: Tensor, kind: 'uniform' | 'normal', a: number, b: number, generator?: Generator): void {
+  const name = `${kind}_`;
+  checkTensor(t, name);
+  if (!isFloating(t.dtype)) throw new TypeError(`${name}: expected a floating-point tensor, got ${t.dtype}`);
+  if (tracks(t, name, [])) throw new Error(`${name}: cannot fill a tensor that is part of a recorded graph; use noGrad()`);
+  const n = t.numel();
+  if (n === 0) return;
+  const gen = generator ?? defaultGenerator();
+  const vals = new Float64Array(n);
+  if (kind === 'uniform') gen.fillUniform(vals, a, b);
+  else gen.fillNormal(vals, a, b);
+  const src = Tensor.fromStorage(vals, 'float64', t.shape);
+  copyStridedInto(t.dtype === 'float64' ? src : contiguousAs(src, t.dtype), t);
+  bump(t);
+}
+
