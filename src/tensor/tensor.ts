@@ -145,6 +145,22 @@ export class Tensor {
     runBackward(this, g, options);
   }
 
+  /**
+   * Makes this tensor hold other's data (storage, dtype, shape, strides) while keeping its
+   * identity, as PyTorch's `param.data = ...`: Module.to(dtype) converts parameters this way so
+   * that optimizers holding them keep working. Not recorded by autograd.
+   */
+  setData(other: Tensor): this {
+    if (!(other instanceof Tensor)) throw new TypeError('setData: expected a Tensor');
+    const self = this as { storage: Storage; dtype: DType; shape: readonly number[]; strides: readonly number[]; offset: number };
+    self.storage = other.storage;
+    self.dtype = other.dtype;
+    self.shape = other.shape;
+    self.strides = other.strides;
+    self.offset = other.offset;
+    return this;
+  }
+
   /** @internal the leaf's gradient sink */
   _accumulator(): AccumulateGrad {
     if (!this.accumulatorNode) this.accumulatorNode = new AccumulateGrad(this);
