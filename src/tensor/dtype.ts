@@ -49,8 +49,25 @@ export function isHalf(d: DType): boolean {
   return d === 'float16' || d === 'bfloat16';
 }
 
+/** A zero-filled storage array. */
 export function allocate(dtype: DType, n: number): StorageArray {
   return new DTYPE_INFO[dtype].array(n);
+}
+
+/** Below this many bytes zero-filling is cheaper than going around it. */
+const UNINITIALIZED_MIN_BYTES = 4096;
+
+/**
+ * A storage array with unspecified contents, for outputs a kernel overwrites entirely. Large
+ * typed arrays are zero-filled by V8 at several GB/s, a real cost per step for activations of
+ * tens of megabytes; Buffer.allocUnsafeSlow skips that.
+ */
+export function allocateUninitialized(dtype: DType, n: number): StorageArray {
+  const info = DTYPE_INFO[dtype];
+  const bytes = n * info.bytes;
+  if (bytes < UNINITIALIZED_MIN_BYTES) return new info.array(n);
+  const buf = Buffer.allocUnsafeSlow(bytes);
+  return new info.array(buf.buffer as ArrayBuffer, buf.byteOffset, n);
 }
 
 const FLOAT_RANK: Partial<Record<DType, number>> = { float16: 1, bfloat16: 1, float32: 2, float64: 3 };

@@ -36,7 +36,7 @@ export function copyStridedInto(src: Tensor, dst: Tensor): void {
 
 /** A contiguous copy with the same dtype (no autograd). */
 export function contiguousCopy(t: Tensor): Tensor {
-  const out = Tensor.empty(t.shape, t.dtype);
+  const out = Tensor.uninitialized(t.shape, t.dtype);
   copyStridedInto(t, out);
   return out;
 }
@@ -45,7 +45,7 @@ export function contiguousCopy(t: Tensor): Tensor {
 export function contiguousAs(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t.isContiguous() ? t : contiguousCopy(t);
   const src = t.isContiguous() ? t : contiguousCopy(t);
-  const out = Tensor.empty(t.shape, dtype);
+  const out = Tensor.uninitialized(t.shape, dtype);
   backend().cast(src.data, src.dtype, src.offset, out.data, dtype, 0, out.numel());
   return out;
 }
@@ -73,9 +73,9 @@ export function fullLike(t: Tensor, value: number, dtype: DType = t.dtype): Tens
 
 /** A new contiguous tensor of shape filled with value (no autograd). */
 export function filled(shape: readonly number[], dtype: DType, value: number): Tensor {
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.uninitialized(shape, dtype);
   const n = out.numel();
-  if (n > 0 && value !== 0) backend().fill(out.data, 0, n, storageValue(dtype, value));
+  if (n > 0) backend().fill(out.data, 0, n, storageValue(dtype, value));
   return out;
 }
 

@@ -114,7 +114,7 @@ export function unary(op: UnaryOp, x: Tensor, p1 = 0, p2 = 0): Tensor {
   const computeDtype: DType = isHalf(x.dtype) || (isFloating(outDtype) && !isFloating(x.dtype)) ? 'float32' : x.dtype;
   const xc = contiguousAs(x, computeDtype);
   const resultCompute: DType = isHalf(outDtype) ? 'float32' : outDtype;
-  let out = Tensor.empty(x.shape, resultCompute);
+  let out = Tensor.uninitialized(x.shape, resultCompute);
   const n = out.numel();
   if (n > 0) backend().unary(op, xc.data, xc.offset, out.data, 0, n, p1, p2);
   if (resultCompute !== outDtype) out = contiguousAs(out, outDtype);
@@ -193,7 +193,7 @@ export function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number, alp
   const Ac = A.dtype === computeDtype ? A : contiguousAs(A, computeDtype);
   const Bc = B.dtype === computeDtype ? B : contiguousAs(B, computeDtype);
   const resultCompute: DType = COMPARISONS.has(op) ? 'bool' : computeDtype;
-  let out = Tensor.empty(shape, resultCompute);
+  let out = Tensor.uninitialized(shape, resultCompute);
   if (sizeOf(shape) > 0) {
     const c = coalesce(shape, [broadcastStrides(Ac.shape, Ac.strides, shape), broadcastStrides(Bc.shape, Bc.strides, shape), contiguousStrides(shape)]);
     backend().binary(op, Ac.data, Ac.offset, c.strides[0]!, Bc.data, Bc.offset, c.strides[1]!, out.data, c.shape, alpha);
@@ -235,7 +235,7 @@ export function where(condition: Tensor, a: Tensor | number, b: Tensor | number)
   const shape = broadcastShapes(broadcastShapes(condition.shape, A.shape, 'where'), B.shape, 'where');
   const Ac = A.dtype === computeDtype ? A : contiguousAs(A, computeDtype);
   const Bc = B.dtype === computeDtype ? B : contiguousAs(B, computeDtype);
-  let out = Tensor.empty(shape, computeDtype);
+  let out = Tensor.uninitialized(shape, computeDtype);
   if (sizeOf(shape) > 0) {
     const c = coalesce(shape, [
       broadcastStrides(condition.shape, condition.strides, shape),

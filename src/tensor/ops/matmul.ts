@@ -42,7 +42,7 @@ function bmmRaw(a: Tensor, b: Tensor, dtype: DType): Tensor {
   const compute: DType = dtype === 'float64' || !isFloating(dtype) ? 'float64' : 'float32';
   const A = asOperand(a.dtype === compute ? a : contiguousAs(a, compute));
   const B = asOperand(b.dtype === compute ? b : contiguousAs(b, compute));
-  let out = Tensor.empty([...batchShape, m, n], compute);
+  let out = Tensor.uninitialized([...batchShape, m, n], compute);
   if (batch > 0 && m > 0 && n > 0) {
     backend().gemm(A.trans, B.trans, m, n, k, 1, A.t.data as FloatArray, A.t.offset, A.ld, B.t.data as FloatArray, B.t.offset, B.ld, 0,
       out.data as FloatArray, 0, n, batch, A.batchStride, B.batchStride, m * n);

@@ -35,7 +35,7 @@ function reduceKeep(op: ReduceOp, x: Tensor, dims: readonly number[], outDtype: 
     const outer = sizeOf(shape.slice(0, a)), red = sizeOf(shape.slice(a, b + 1)), inner = sizeOf(shape.slice(b + 1));
     const outShape = shape.slice();
     for (let d = a; d <= b; d++) outShape[d] = 1;
-    const out = Tensor.empty(outShape, outDtype);
+    const out = Tensor.uninitialized(outShape, outDtype);
     if (out.numel() > 0) backend().reduce(stepOp, cur.data, cur.offset, outer, red, inner, out.data);
     cur = out;
   }
