@@ -3,3 +3,4 @@ export * from './tensor/index.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { backendInfo, setBackend, setNumThreads, type BackendInfo } from './backend/index.js';
+export * as io from './io/index.js';
