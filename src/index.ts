@@ -4,3 +4,4 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/gr
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { backendInfo, setBackend, setNumThreads, type BackendInfo } from './backend/index.js';
 export * as io from './io/index.js';
+export * as nn from './nn/index.js';

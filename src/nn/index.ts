@@ -1,0 +1,21 @@
+// nn: modules, layers, losses, initialisation and the functional API.
+export { Module, type StateDict, type StateDictOptions, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
+export { Parameter, isParameter } from './parameter.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './layers/batchnorm.js';
+export { MaxPool2d } from './layers/maxpool2d.js';
+export { AvgPool2d } from './layers/avgpool2d.js';
+export { AdaptiveAvgPool2d } from './layers/adaptive-avgpool2d.js';
+export { LocalResponseNorm } from './layers/local-response-norm.js';
+export { Dropout } from './layers/dropout.js';
+export { ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax } from './layers/activation.js';
+export { Flatten } from './layers/flatten.js';
+export { Identity } from './layers/identity.js';
+export { Sequential } from './layers/sequential.js';
+export { ModuleList } from './layers/module-list.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCEWithLogitsLoss } from './layers/loss.js';
+export type { ParameterOptions } from './layers/options.js';
+export * as functional from './functional/index.js';
+export * as F from './functional/index.js';
+export * as init from './init.js';

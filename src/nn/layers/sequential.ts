@@ -1,0 +1,52 @@
+// Sequential: runs its children in order, each on the previous one's output. Children are named
+// "0", "1", ... (PyTorch's keys), or by the names given in a Map / entry list.
+
+import { describe } from '../../tensor/dtype.js';
+import { Module } from '../module.js';
+
+export class Sequential extends Module {
+  constructor(...modules: Module[]);
+  constructor(named: Map<string, Module> | readonly (readonly [string, Module])[]);
+  constructor(...args: unknown[]) {
+    super();
+    const first = args[0];
+    if (args.length === 1 && (first instanceof Map || (Array.isArray(first) && first.every((e) => Array.isArray(e))))) {
+      for (const [name, m] of first instanceof Map ? first : (first as [string, Module][])) this.registerModule(name, m);
+      return;
+    }
+    args.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new TypeError(`Sequential: expected modules, got ${describe(m)} at position ${i}`);
+      this.registerModule(String(i), m);
+    });
+  }
+
+  get length(): number {
+    return this._modules.size;
+  }
+
+  /** The child at index i (negative counts from the end). */
+  at(i: number): Module {
+    const list = [...this._modules.values()];
+    const j = i < 0 ? i + list.length : i;
+    const m = Number.isInteger(j) ? list[j] : undefined;
+    if (!m) throw new RangeError(`Sequential.at: index ${i} is out of range for ${list.length} modules`);
+    return m;
+  }
+
+  /** Adds a module at the end (named by its position). */
+  append(module: Module): this {
+    this.registerModule(String(this._modules.size), module);
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return [...this._modules.values()].filter((m): m is Module => m !== null)[Symbol.iterator]();
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override forward(input: any): any {
+    let x = input;
+    for (const m of this._modules.values()) if (m) x = m.forward(x);
+    return x;
+  }
+}
