@@ -7,6 +7,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describe } from '../tensor/dtype.js';
 import { contiguousAs } from '../tensor/ops/convert.js';
+import { Parameter } from '../nn/parameter.js';
 
 export interface ClipGradNormOptions {
   /** p of the p-norm: any number > 0, or Infinity (max |g|). Default 2. */
@@ -26,8 +27,9 @@ function gradsOf(items: ParamsOrGrads, op: string): Tensor[] {
   const out: Tensor[] = [];
   for (const t of list as Iterable<Tensor>) {
     if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected tensors, got ${describe(t)}`);
-    // A parameter contributes its .grad; a tensor that does not require grad is a gradient itself.
-    const g = t.requiresGrad ? t.grad : t;
+    // A parameter (or any tensor that requires grad) contributes its .grad; any other tensor is
+    // taken to be a gradient itself. A frozen Parameter contributes nothing.
+    const g = t instanceof Parameter || t.requiresGrad ? t.grad : t;
     if (g) {
       if (!g.isFloatingPoint()) throw new TypeError(`${op}: gradients must be floating point, got ${g.dtype}`);
       out.push(g);

@@ -90,3 +90,12 @@ test('clipGradValue clamps in place to [-c, c]', () => {
   assertTensorClose(h.grad!, [-2, 2]);
   clipGradValue([zeros(0)], 1);
 });
+
+test('clipGradNorm uses the .grad of parameters, frozen ones included, never their values', async () => {
+  const { nn } = await import('../../src/index.js');
+  const frozen = new nn.Parameter(tensor([100, 100], { dtype: 'float32' }), false);
+  const live = new nn.Parameter(tensor([1, 1], { dtype: 'float32' }));
+  live.grad = tensor([3, 4], { dtype: 'float32' });
+  assert.equal(clipGradNorm([frozen, live], 1), 5);
+  assertTensorClose(frozen, [100, 100], { rtol: 0, atol: 0 }, undefined, 'frozen parameter values untouched');
+});
