@@ -96,8 +96,12 @@ export function toDtype(t: Tensor, dtype: DType): Tensor {
   return t.dtype === dtype ? t : contiguousAs(t, dtype);
 }
 
-/** A new contiguous tensor in the compute dtype and its array, for a kernel to write. */
-export function kernelOutput(shape: readonly number[], cd: ComputeDtype): [Tensor, FloatArray] {
-  const t = Tensor.empty(shape, cd);
+/**
+ * A new contiguous tensor in the compute dtype and its array, for a kernel to write: left
+ * uninitialised (large zero fills cost real time per step) unless `zeroed`, which is for outputs
+ * written only in part or by a kernel call that may be skipped.
+ */
+export function kernelOutput(shape: readonly number[], cd: ComputeDtype, zeroed = false): [Tensor, FloatArray] {
+  const t = zeroed ? Tensor.empty(shape, cd) : Tensor.uninitialized(shape, cd);
   return [t, t.data as FloatArray];
 }

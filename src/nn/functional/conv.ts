@@ -85,9 +85,9 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
 /** The differentiable kernel call on checked arguments. */
 function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
   const cd = computeDtype(x.dtype);
-  const [y, ya] = kernelOutput([g.n, g.k, g.oh, g.ow], cd);
   // no input values (no channels, or an empty plane seen only through padding): the output is the bias
   const noInput = g.c === 0 || g.h === 0 || g.w === 0;
+  const [y, ya] = kernelOutput([g.n, g.k, g.oh, g.ow], cd, noInput);
   if (y.numel() > 0) {
     if (noInput) {
       if (bias) { const ba = kernelArray(bias, cd); const plane = g.oh * g.ow; for (let i = 0; i < ya.length; i++) ya[i] = ba[Math.floor(i / plane) % g.k]!; }
@@ -101,14 +101,14 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeome
     const empty = grad.numel() === 0 || noInput;
     let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
     if (x.requiresGrad) {
-      const [t, a] = kernelOutput(x.shape, cd);
+      const [t, a] = kernelOutput(x.shape, cd, empty);
       if (!empty && t.numel() > 0) backend().conv2dBackwardInput(g, dy, kernelArray(weight, cd), a);
       dx = toDtype(t, x.dtype);
     }
     const wantBias = bias !== null && bias.requiresGrad;
     if (weight.requiresGrad || wantBias) {
-      const [t, a] = kernelOutput(weight.shape, cd);
-      const [tb, ab] = bias ? kernelOutput([g.k], cd) : [null, null];
+      const [t, a] = kernelOutput(weight.shape, cd, empty);
+      const [tb, ab] = bias ? kernelOutput([g.k], cd, empty) : [null, null];
       if (!empty) backend().conv2dBackwardWeight(g, kernelArray(x, cd), dy, a, ab);
       else if (tb && noInput && grad.numel() > 0) tb.copy_(grad.sum([0, 2, 3]));
       if (weight.requiresGrad) dw = toDtype(t, weight.dtype);

@@ -27,7 +27,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const cd = computeDtype(input.dtype);
   const m = sizeOf(input.shape.slice(0, -1));
   const outShape = [...input.shape.slice(0, -1), outF];
-  const [y, ya] = kernelOutput(outShape, cd);
+  const [y, ya] = kernelOutput(outShape, cd, inF === 0 && !b);
   if (m > 0 && outF > 0) {
     const x = kernelArray(input, cd), w = kernelArray(weight, cd);
     let beta = 0;
@@ -36,20 +36,20 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
       for (let r = 0; r < m; r++) ya.set(ba, r * outF);
       beta = 1;
     }
-    backend().gemm(false, true, m, outF, inF, 1, x, 0, inF, w, 0, inF, beta, ya, 0, outF, 1, 0, 0, 0);
+    if (inF > 0) backend().gemm(false, true, m, outF, inF, 1, x, 0, inF, w, 0, inF, beta, ya, 0, outF, 1, 0, 0, 0);
   }
   const out = toDtype(y, input.dtype);
   return record(out, op, [input, weight, b], (g) => {
     const ga = kernelArray(g, cd);
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (input.requiresGrad) {
-      const [t, a] = kernelOutput(input.shape, cd);
-      if (m > 0 && inF > 0) backend().gemm(false, false, m, inF, outF, 1, ga, 0, outF, kernelArray(weight, cd), 0, inF, 0, a, 0, inF, 1, 0, 0, 0);
+      const [t, a] = kernelOutput(input.shape, cd, outF === 0);
+      if (m > 0 && inF > 0 && outF > 0) backend().gemm(false, false, m, inF, outF, 1, ga, 0, outF, kernelArray(weight, cd), 0, inF, 0, a, 0, inF, 1, 0, 0, 0);
       gx = toDtype(t, input.dtype);
     }
     if (weight.requiresGrad) {
-      const [t, a] = kernelOutput(weight.shape, cd);
-      if (outF > 0 && inF > 0) backend().gemm(true, false, outF, inF, m, 1, ga, 0, outF, kernelArray(input, cd), 0, inF, 0, a, 0, inF, 1, 0, 0, 0);
+      const [t, a] = kernelOutput(weight.shape, cd, m === 0);
+      if (outF > 0 && inF > 0 && m > 0) backend().gemm(true, false, outF, inF, m, 1, ga, 0, outF, kernelArray(input, cd), 0, inF, 0, a, 0, inF, 1, 0, 0, 0);
       gw = toDtype(t, weight.dtype);
     }
     if (b && b.requiresGrad) {

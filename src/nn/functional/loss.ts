@@ -105,7 +105,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
     out = t;
   }
   return record(toDtype(out, input.dtype), op, [input], (g) => {
-    const [dx, dxa] = kernelOutput(input.shape, cd);
+    const [dx, dxa] = kernelOutput(input.shape, cd, true);
     const ga = kernelArray(g, cd);
     const scale = reduction === 'mean' ? 1 / totalWeight : 1;
     for (let e = 0; e < count; e++) {

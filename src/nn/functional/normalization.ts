@@ -81,10 +81,11 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     variance!.commit();
   }
   return record(toDtype(y, input.dtype), op, [input, weight, bias], (g) => {
+    const empty = n * hw === 0;
     const [dx, dxa] = input.requiresGrad ? kernelOutput(input.shape, cd) : [null, null];
-    const [dw, dwa] = weight && weight.requiresGrad ? kernelOutput([c], cd) : [null, null];
-    const [db, dba] = bias && bias.requiresGrad ? kernelOutput([c], cd) : [null, null];
-    if (c > 0 && n * hw > 0) {
+    const [dw, dwa] = weight && weight.requiresGrad ? kernelOutput([c], cd, empty) : [null, null];
+    const [db, dba] = bias && bias.requiresGrad ? kernelOutput([c], cd, empty) : [null, null];
+    if (c > 0 && !empty) {
       backend().batchNormBackward(n, c, hw, kernelArray(input, cd), kernelArray(g, cd), weight ? kernelArray(weight, cd) : null,
         saveMean, saveInvstd, training, dxa, dwa, dba);
     }
