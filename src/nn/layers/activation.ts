@@ -39,28 +39,27 @@ export class Tanh extends Module {
   override forward(input: Tensor): Tensor { return tanh(input); }
 }
 
-function checkDim(dim: unknown, layer: string): number {
-  // the range is checked against the input at forward time
-  if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new TypeError(`${layer}: expected an integer dim (PyTorch's implicit dim is not supported), got ${String(dim)}`);
-  return dim;
-}
-
-export class Softmax extends Module {
+/** Softmax and LogSoftmax over one dim (explicit: PyTorch's implicit dim choice is not supported). */
+abstract class SoftmaxLayer extends Module {
   readonly dim: number;
-  constructor(dim: number) {
+  constructor(dim: number, private readonly log: boolean) {
     super();
-    this.dim = checkDim(dim, 'Softmax');
+    const layer = log ? 'LogSoftmax' : 'Softmax';
+    // the range is checked against the input at forward time
+    if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new TypeError(`${layer}: expected an integer dim (PyTorch's implicit dim is not supported), got ${String(dim)}`);
+    this.dim = dim;
   }
-  override forward(input: Tensor): Tensor { return softmax(input, normalizeDim(this.dim, input.ndim, 'Softmax')); }
+  override forward(input: Tensor): Tensor {
+    const d = normalizeDim(this.dim, input.ndim, this.log ? 'LogSoftmax' : 'Softmax');
+    return this.log ? logSoftmax(input, d) : softmax(input, d);
+  }
   override extraRepr(): string { return `dim=${this.dim}`; }
 }
 
-export class LogSoftmax extends Module {
-  readonly dim: number;
-  constructor(dim: number) {
-    super();
-    this.dim = checkDim(dim, 'LogSoftmax');
-  }
-  override forward(input: Tensor): Tensor { return logSoftmax(input, normalizeDim(this.dim, input.ndim, 'LogSoftmax')); }
-  override extraRepr(): string { return `dim=${this.dim}`; }
+export class Softmax extends SoftmaxLayer {
+  constructor(dim: number) { super(dim, false); }
+}
+
+export class LogSoftmax extends SoftmaxLayer {
+  constructor(dim: number) { super(dim, true); }
 }

@@ -2,6 +2,7 @@
 // "0", "1", ... (PyTorch's keys), or by the names given in a Map / entry list.
 
 import { describe } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
 export class Sequential extends Module {
@@ -43,10 +44,9 @@ export class Sequential extends Module {
     return [...this._modules.values()].filter((m): m is Module => m !== null)[Symbol.iterator]();
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override forward(input: any): any {
+  override forward(input: Tensor): Tensor {
     let x = input;
-    for (const m of this._modules.values()) if (m) x = m.forward(x);
+    for (const m of this._modules.values()) if (m) x = m.forward(x) as Tensor;
     return x;
   }
 }
