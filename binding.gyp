@@ -23,7 +23,10 @@
         "native/threadpool.cc",
         "native/dispatch.cc",
         "native/bind_core.cc",
-        "native/bind_elementwise.cc"
+        "native/bind_elementwise.cc",
+        "native/bind_pool.cc",
+        "native/bind_norm.cc",
+        "native/bind_softmax.cc"
       ],
       "dependencies": ["kernels_scalar"],
       "conditions": [

@@ -26,6 +26,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tune_malloc();
   register_core(env, exports);
   register_elementwise(env, exports);
+  register_pool(env, exports);
+  register_norm(env, exports);
+  register_softmax(env, exports);
   return exports;
 }
 

@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 
+#include "nn_args.h"
+
 namespace ody {
 
 struct Kernels {
@@ -14,6 +16,24 @@ struct Kernels {
   // elementwise (kernels/elementwise.inl); return false for an op code they do not handle
   bool (*unary_f32)(int op, const float* x, float* y, int64_t n, float p1, float p2) = nullptr;
   bool (*binary_f32)(int op, const float* a, int64_t sa, const float* b, int64_t sb, float* out, int64_t n, float p1) = nullptr;
+
+  // pooling (kernels/pool.inl) over planes [p0, p1)
+  void (*maxpool2d_f32)(const Pool2dArgs& g, const float* x, float* y, int32_t* idx, int64_t p0, int64_t p1) = nullptr;
+  void (*maxpool2d_bwd_f32)(const Pool2dArgs& g, const float* dy, const int32_t* idx, float* dx, int64_t p0, int64_t p1) = nullptr;
+  void (*avgpool2d_f32)(const Pool2dArgs& g, const float* x, float* y, bool include_pad, float divisor, int64_t p0, int64_t p1) = nullptr;
+  void (*avgpool2d_bwd_f32)(const Pool2dArgs& g, const float* dy, float* dx, bool include_pad, float divisor, int64_t p0, int64_t p1) = nullptr;
+  void (*adaptive_avgpool2d_f32)(int64_t h, int64_t w, int64_t oh, int64_t ow, const float* x, float* y, int64_t p0, int64_t p1) = nullptr;
+  void (*adaptive_avgpool2d_bwd_f32)(int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy, float* dx, int64_t p0, int64_t p1) = nullptr;
+
+  // normalisation (kernels/norm.inl): batch norm over channels [c0, c1); LRN over image b, columns [i0, i1)
+  void (*batchnorm_fwd_f32)(const BatchNormArgs& a, int64_t c0, int64_t c1) = nullptr;
+  void (*batchnorm_bwd_f32)(const BatchNormArgs& a, int64_t c0, int64_t c1) = nullptr;
+  void (*lrn_fwd_f32)(const LrnArgs& a, int64_t b, int64_t i0, int64_t i1) = nullptr;
+  void (*lrn_bwd_f32)(const LrnArgs& a, int64_t b, int64_t i0, int64_t i1) = nullptr;
+
+  // softmax / log-softmax (kernels/softmax.inl) over [outer, dim, inner]: rows [o0, o1), columns [i0, i1)
+  void (*softmax_f32)(const float* x, float* y, int64_t dim, int64_t inner, int64_t o0, int64_t o1, int64_t i0, int64_t i1, bool log) = nullptr;
+  void (*softmax_bwd_f32)(const float* y, const float* dy, float* dx, int64_t dim, int64_t inner, int64_t o0, int64_t o1, int64_t i0, int64_t i1, bool log) = nullptr;
 };
 
 // The selected table.

@@ -32,5 +32,8 @@ inline bool boolean(const Napi::Value& v) { return v.As<Napi::Boolean>().Value()
 // Each bindings file registers its functions on the exports object.
 void register_core(Napi::Env env, Napi::Object exports);
 void register_elementwise(Napi::Env env, Napi::Object exports);
+void register_pool(Napi::Env env, Napi::Object exports);
+void register_norm(Napi::Env env, Napi::Object exports);
+void register_softmax(Napi::Env env, Napi::Object exports);
 
 }  // namespace ody

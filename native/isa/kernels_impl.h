@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <utility>
+#include <vector>
 #if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -17,9 +19,15 @@ namespace ODY_ISA {
 
 // Kernel families (each file defines fill_<family>(Kernels&)).
 #include "kernels/elementwise.inl"
+#include "kernels/pool.inl"
+#include "kernels/norm.inl"
+#include "kernels/softmax.inl"
 
 inline void fill_all(Kernels& k) {
   fill_elementwise(k);
+  fill_pool(k);
+  fill_norm(k);
+  fill_softmax(k);
 }
 
 }  // namespace ODY_ISA

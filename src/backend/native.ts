@@ -8,6 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from './backend.js';
 import { elementwiseOverrides, type ElementwiseAddon } from './native-elementwise.js';
+import { normOverrides, type NormAddon } from './native-norm.js';
+import { poolOverrides, type PoolAddon } from './native-pool.js';
+import { softmaxOverrides, type SoftmaxAddon } from './native-softmax.js';
 
 /** The addon's own state functions (native/bind_core.cc). */
 export interface CoreAddon {
@@ -17,7 +20,7 @@ export interface CoreAddon {
 }
 
 /** Everything the addon exports: one interface per family. */
-export type Addon = CoreAddon & ElementwiseAddon;
+export type Addon = CoreAddon & ElementwiseAddon & PoolAddon & NormAddon & SoftmaxAddon;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Where node-gyp puts the addon (this file is compiled to dist/src/backend). */
@@ -44,5 +47,8 @@ export function createNativeBackend(addon: Addon, js: Backend): Backend {
     numThreads: () => threads,
     setNumThreads: (n) => { threads = addon.setNumThreads(n); },
     ...elementwiseOverrides(addon, js),
+    ...poolOverrides(addon, js),
+    ...normOverrides(addon, js),
+    ...softmaxOverrides(addon, js),
   };
 }

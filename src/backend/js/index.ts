@@ -5,6 +5,8 @@ import type { Backend } from '../backend.js';
 import { addcdiv, addcmul, binary, cast, copyStrided, fill, unary, where } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { nnPending } from './nn-pending.js';
+import { batchNormBackward, batchNormForward, lrnBackward, lrnForward } from './norm.js';
+import { adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { reduce } from './reduce.js';
 import { softmaxBackward, softmaxForward } from './softmax.js';
 
@@ -17,6 +19,8 @@ export function createJsBackend(): Backend {
     reduce,
     gemm,
     ...nnPending,
+    maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward, adaptiveAvgPool2dForward, adaptiveAvgPool2dBackward,
+    batchNormForward, batchNormBackward, lrnForward, lrnBackward,
     softmaxForward, softmaxBackward,
   };
 }
