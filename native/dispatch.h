@@ -25,9 +25,12 @@ struct Kernels {
   void (*adaptive_avgpool2d_f32)(int64_t h, int64_t w, int64_t oh, int64_t ow, const float* x, float* y, int64_t p0, int64_t p1) = nullptr;
   void (*adaptive_avgpool2d_bwd_f32)(int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy, float* dx, int64_t p0, int64_t p1) = nullptr;
 
-  // normalisation (kernels/norm.inl): batch norm over channels [c0, c1); LRN over image b, columns [i0, i1)
-  void (*batchnorm_fwd_f32)(const BatchNormArgs& a, int64_t c0, int64_t c1) = nullptr;
-  void (*batchnorm_bwd_f32)(const BatchNormArgs& a, int64_t c0, int64_t c1) = nullptr;
+  // normalisation (kernels/norm.inl). Batch norm phases over images [n0, n1) and channels [c0, c1)
+  // (per-channel outputs indexed by channel); LRN over image b, columns [i0, i1).
+  void (*bn_sums_f32)(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* center, double* out) = nullptr;
+  void (*bn_grad_sums_f32)(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, double* sum_g, double* sum_gx) = nullptr;
+  void (*bn_normalize_f32)(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* center, const float* scale, const float* shift) = nullptr;
+  void (*bn_normalize_grad_f32)(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* mean_dy, const float* k, const float* scale) = nullptr;
   void (*lrn_fwd_f32)(const LrnArgs& a, int64_t b, int64_t i0, int64_t i1) = nullptr;
   void (*lrn_bwd_f32)(const LrnArgs& a, int64_t b, int64_t i0, int64_t i1) = nullptr;
 

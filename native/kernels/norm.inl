@@ -1,138 +1,117 @@
-// Batch norm (channels [c0, c1)) and local response norm (one image, columns [i0, i1)) over
+// Batch norm (in phases, see below) and local response norm (one image, columns [i0, i1)) over
 // float32 data viewed as [n, c, hw]. Semantics are those of src/backend/js/norm.ts.
 #include "kernels/nn_vec.inl"
 
 // ---- batch norm --------------------------------------------------------------------------------
+// Four phases over images [n0, n1) and channels [c0, c1); the bindings run them per channel (large
+// planes: a channel's data stays in cache between phases) or per range of images (small planes:
+// memory is read in order), and do the per-channel arithmetic in between.
 
 // Channel sums are accumulated in double: float lanes gather at most kFlush values each, then
 // flush into double lanes, so a channel of millions of values keeps float32's accuracy.
 constexpr int kFlush = 8;
 typedef double vdbl __attribute__((vector_size(8 * kLanes)));
 
-static inline double hsum_vd(vdbl v) {
+static inline double hsum_vd(const vdbl& v) {
   double s = 0.0;
   for (int l = 0; l < kLanes; l++) s += v[l];
   return s;
 }
 
-// Sum of f(x) over one channel: n chunks of hw contiguous values, `stride` apart. f takes a vf or
-// a float.
+// Adds f(x) over one plane of hw values to acc (vector lanes) and tail (the last hw % kLanes).
 template <class F>
-static inline double channel_sum(const float* x, int64_t n, int64_t stride, int64_t hw, F f) {
-  vdbl acc = {};
-  vf part = vsplat<vf>(0.0f);
-  int pending = 0;
-  double tail = 0.0;
-  for (int64_t b = 0; b < n; b++) {
-    const float* p = x + b * stride;
-    int64_t i = 0;
-    for (; i + kLanes <= hw; i += kLanes) {
-      part += f(vload<vf>(p + i));
-      if (++pending == kFlush) { acc += __builtin_convertvector(part, vdbl); part = vsplat<vf>(0.0f); pending = 0; }
-    }
-    for (; i < hw; i++) tail += double(f(p[i]));
+static inline void plane_sum(const float* p, int64_t hw, F f, vdbl& acc, double& tail) {
+  int64_t i = 0;
+  while (i + kLanes <= hw) {
+    vf part = vsplat<vf>(0.0f);
+    for (int k = 0; k < kFlush && i + kLanes <= hw; k++, i += kLanes) part += f(vload<vf>(p + i));
+    acc += __builtin_convertvector(part, vdbl);
   }
-  acc += __builtin_convertvector(part, vdbl);
-  return hsum_vd(acc) + tail;
+  for (; i < hw; i++) tail += double(f(p[i]));
 }
 
-// Sum of g and of g * (x - mean) over one channel of x and g (the batch norm backward sums).
-static inline void channel_sums_grad(const float* x, const float* g, int64_t n, int64_t stride, int64_t hw, float mean,
-                                     double& sum_g, double& sum_gx) {
-  vdbl acc_g = {}, acc_gx = {};
-  vf part_g = vsplat<vf>(0.0f), part_gx = part_g;
-  int pending = 0;
-  double tail_g = 0.0, tail_gx = 0.0;
-  for (int64_t b = 0; b < n; b++) {
-    const float* p = x + b * stride;
-    const float* q = g + b * stride;
-    int64_t i = 0;
-    for (; i + kLanes <= hw; i += kLanes) {
-      const vf gv = vload<vf>(q + i);
-      part_g += gv;
-      part_gx += gv * (vload<vf>(p + i) - mean);
-      if (++pending == kFlush) {
-        acc_g += __builtin_convertvector(part_g, vdbl);
-        acc_gx += __builtin_convertvector(part_gx, vdbl);
-        part_g = part_gx = vsplat<vf>(0.0f);
-        pending = 0;
+// out[c] += sum over the range of x (center == null) or of (x - center[c])^2.
+static void bn_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* center, double* out) {
+  std::vector<vdbl> acc(size_t(c1 - c0), vdbl{});
+  std::vector<double> tail(size_t(c1 - c0), 0.0);
+  for (int64_t b = n0; b < n1; b++) {
+    for (int64_t c = c0; c < c1; c++) {
+      const float* p = a.x + (b * a.c + c) * a.hw;
+      if (center) {
+        const float m = center[c];
+        plane_sum(p, a.hw, [m](auto v) { auto d = v - m; return d * d; }, acc[size_t(c - c0)], tail[size_t(c - c0)]);
+      } else {
+        plane_sum(p, a.hw, [](auto v) { return v; }, acc[size_t(c - c0)], tail[size_t(c - c0)]);
       }
     }
-    for (; i < hw; i++) { tail_g += double(q[i]); tail_gx += double(q[i]) * double(p[i] - mean); }
   }
-  acc_g += __builtin_convertvector(part_g, vdbl);
-  acc_gx += __builtin_convertvector(part_gx, vdbl);
-  sum_g = hsum_vd(acc_g) + tail_g;
-  sum_gx = hsum_vd(acc_gx) + tail_gx;
+  for (int64_t c = c0; c < c1; c++) out[c] += hsum_vd(acc[size_t(c - c0)]) + tail[size_t(c - c0)];
 }
 
-static void batchnorm_fwd_f32(const BatchNormArgs& a, int64_t c0, int64_t c1) {
-  const int64_t count = a.n * a.hw, stride = a.c * a.hw;
-  for (int64_t ch = c0; ch < c1; ch++) {
-    const float* x = a.x + ch * a.hw;
-    double mean, invstd;
-    if (a.training) {
-      if (count == 0) { a.save_mean[ch] = 0.0f; a.save_invstd[ch] = 0.0f; continue; }
-      mean = channel_sum(x, a.n, stride, a.hw, [](auto v) { return v; }) / double(count);
-      // Second pass around the mean rounded to float: x - mf is exact for x near mf, and
-      // sum (x - mf)^2 = sum (x - mean)^2 + count * (mean - mf)^2 corrects for the rounding.
-      const float mf = float(mean);
-      const double dm = mean - double(mf);
-      const double ss = channel_sum(x, a.n, stride, a.hw, [mf](auto v) { auto d = v - mf; return d * d; });
-      const double var = std::max(0.0, ss / double(count) - dm * dm);
-      invstd = 1.0 / std::sqrt(var + a.eps);
-      if (a.running_mean) a.running_mean[ch] = float((1.0 - a.momentum) * double(a.running_mean[ch]) + a.momentum * mean);
-      if (a.running_var) {
-        const double unbiased = var * double(count) / double(count - 1);
-        a.running_var[ch] = float((1.0 - a.momentum) * double(a.running_var[ch]) + a.momentum * unbiased);
+// sum_g[c] += sum of dy, sum_gx[c] += sum of dy * (x - save_mean[c]).
+static void bn_grad_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, double* sum_g, double* sum_gx) {
+  std::vector<vdbl> acc(size_t(2 * (c1 - c0)), vdbl{});
+  std::vector<double> tail(size_t(2 * (c1 - c0)), 0.0);
+  for (int64_t b = n0; b < n1; b++) {
+    for (int64_t c = c0; c < c1; c++) {
+      const int64_t o = (b * a.c + c) * a.hw;
+      const float* p = a.x + o;
+      const float* q = a.dy + o;
+      const float m = a.save_mean[c];
+      const size_t k = size_t(2 * (c - c0));
+      vdbl ag = acc[k], agx = acc[k + 1];
+      int64_t i = 0;
+      while (i + kLanes <= a.hw) {
+        vf pg = vsplat<vf>(0.0f), pgx = pg;
+        for (int r = 0; r < kFlush && i + kLanes <= a.hw; r++, i += kLanes) {
+          const vf g = vload<vf>(q + i);
+          pg += g;
+          pgx += g * (vload<vf>(p + i) - m);
+        }
+        ag += __builtin_convertvector(pg, vdbl);
+        agx += __builtin_convertvector(pgx, vdbl);
       }
-    } else {
-      mean = a.running_mean ? double(a.running_mean[ch]) : 0.0;
-      invstd = 1.0 / std::sqrt((a.running_var ? double(a.running_var[ch]) : 1.0) + a.eps);
+      for (; i < a.hw; i++) { tail[k] += double(q[i]); tail[k + 1] += double(q[i]) * double(p[i] - m); }
+      acc[k] = ag;
+      acc[k + 1] = agx;
     }
-    a.save_mean[ch] = float(mean);
-    a.save_invstd[ch] = float(invstd);
-    // y = (x - mf) * scale + shift, with the mean's float rounding folded into shift.
-    const float mf = float(mean);
-    const double scale = (a.weight ? double(a.weight[ch]) : 1.0) * invstd;
-    const float sc = float(scale);
-    const float sh = float((a.bias ? double(a.bias[ch]) : 0.0) - (mean - double(mf)) * scale);
-    for (int64_t b = 0; b < a.n; b++) {
-      const float* p = x + b * stride;
-      float* q = a.y + ch * a.hw + b * stride;
-      for (int64_t i = 0; i < a.hw; i++) q[i] = (p[i] - mf) * sc + sh;
+  }
+  for (int64_t c = c0; c < c1; c++) {
+    const size_t k = size_t(2 * (c - c0));
+    sum_g[c] += hsum_vd(acc[k]) + tail[k];
+    sum_gx[c] += hsum_vd(acc[k + 1]) + tail[k + 1];
+  }
+}
+
+// y = (x - center[c]) * scale[c] + shift[c].
+static void bn_normalize_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* center,
+                             const float* scale, const float* shift) {
+  for (int64_t b = n0; b < n1; b++) {
+    for (int64_t c = c0; c < c1; c++) {
+      const int64_t o = (b * a.c + c) * a.hw;
+      const float* p = a.x + o;
+      float* q = a.y + o;
+      const float m = center[c], sc = scale[c], sh = shift[c];
+      for (int64_t i = 0; i < a.hw; i++) q[i] = (p[i] - m) * sc + sh;
     }
   }
 }
 
-static void batchnorm_bwd_f32(const BatchNormArgs& a, int64_t c0, int64_t c1) {
-  const int64_t count = a.n * a.hw, stride = a.c * a.hw;
-  for (int64_t ch = c0; ch < c1; ch++) {
-    const float* x = a.x + ch * a.hw;
-    const float* g = a.dy + ch * a.hw;
-    const float mean = a.save_mean[ch];
-    const double invstd = double(a.save_invstd[ch]);
-    double sum_g, sum_gx;
-    channel_sums_grad(x, g, a.n, stride, a.hw, mean, sum_g, sum_gx);
-    if (a.dbias) a.dbias[ch] = float(sum_g);
-    if (a.dweight) a.dweight[ch] = count == 0 ? 0.0f : float(sum_gx * invstd);
-    if (!a.dx) continue;
-    const float scale = float((a.weight ? double(a.weight[ch]) : 1.0) * invstd);
-    if (a.training && count > 0) {
-      // dx = (dy - mean(dy) - (x - mean) * k) * scale with k = mean(dy * (x - mean)) * invstd^2
-      const float mg = float(sum_g / double(count));
-      const float k = float(sum_gx / double(count) * invstd * invstd);
-      for (int64_t b = 0; b < a.n; b++) {
-        const float* p = x + b * stride;
-        const float* q = g + b * stride;
-        float* d = a.dx + ch * a.hw + b * stride;
-        for (int64_t i = 0; i < a.hw; i++) d[i] = (q[i] - mg - (p[i] - mean) * k) * scale;
-      }
-    } else {
-      for (int64_t b = 0; b < a.n; b++) {
-        const float* q = g + b * stride;
-        float* d = a.dx + ch * a.hw + b * stride;
-        for (int64_t i = 0; i < a.hw; i++) d[i] = q[i] * scale;
+// dx = (dy - mean_dy[c] - (x - save_mean[c]) * k[c]) * scale[c] (training), dx = dy * scale[c] (k null).
+static void bn_normalize_grad_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* mean_dy,
+                                  const float* k, const float* scale) {
+  for (int64_t b = n0; b < n1; b++) {
+    for (int64_t c = c0; c < c1; c++) {
+      const int64_t o = (b * a.c + c) * a.hw;
+      const float* g = a.dy + o;
+      float* d = a.dx + o;
+      const float sc = scale[c];
+      if (k) {
+        const float* p = a.x + o;
+        const float m = a.save_mean[c], mg = mean_dy[c], kc = k[c];
+        for (int64_t i = 0; i < a.hw; i++) d[i] = (g[i] - mg - (p[i] - m) * kc) * sc;
+      } else {
+        for (int64_t i = 0; i < a.hw; i++) d[i] = g[i] * sc;
       }
     }
   }
@@ -205,8 +184,10 @@ static void lrn_bwd_f32(const LrnArgs& a, int64_t b, int64_t i0, int64_t i1) {
 }
 
 inline void fill_norm(Kernels& k) {
-  k.batchnorm_fwd_f32 = batchnorm_fwd_f32;
-  k.batchnorm_bwd_f32 = batchnorm_bwd_f32;
+  k.bn_sums_f32 = bn_sums_f32;
+  k.bn_grad_sums_f32 = bn_grad_sums_f32;
+  k.bn_normalize_f32 = bn_normalize_f32;
+  k.bn_normalize_grad_f32 = bn_normalize_grad_f32;
   k.lrn_fwd_f32 = lrn_fwd_f32;
   k.lrn_bwd_f32 = lrn_bwd_f32;
 }

@@ -1,8 +1,10 @@
 // Max, average and adaptive average pooling over contiguous NCHW float32 planes [p0, p1).
-// Window semantics are those of src/backend/js/pool.ts (PyTorch's CPU kernels). Each output row
-// is split into edge outputs, whose windows are clipped by the input (scalar code), and an interior
-// whose horizontal taps all lie inside the input, computed N outputs at a time with strided
-// vector loads (stride 1 and 2 specialised, since those are the zoo's).
+// Window semantics are those of src/backend/js/pool.ts (PyTorch's CPU kernels). When some window
+// runs past the left or right edge (padding, ceil_mode), the plane is first copied into a buffer
+// with padding columns (-inf for max, 0 for average), so that every output of a row is computed by
+// the same branch-free vector code: N outputs at a time with strided loads (stride 1 and 2
+// specialised), the last chunk of a row overlapping the one before. Windows are clipped to the
+// input vertically, where the clipping is the same for a whole output row.
 #include "kernels/nn_vec.inl"
 
 // Taps [first, end) of a window starting at `start` (k taps, d apart) that fall inside [0, size).
@@ -12,74 +14,126 @@ static inline void pool_taps(int64_t start, int64_t k, int64_t d, int64_t size, 
   if (end < first) end = first;
 }
 
-// Outputs [a, b) along one axis whose taps all lie inside the input.
-static inline void pool_interior(int64_t size, int64_t k, int64_t s, int64_t p, int64_t d, int64_t out, int64_t& a, int64_t& b) {
-  a = std::min(out, (p + s - 1) / s);
-  const int64_t room = size - 1 + p - (k - 1) * d;
-  b = room >= 0 ? std::min(out, room / s + 1) : 0;
-  if (b < a) b = a;
+// The rows a pooling kernel reads. Row r starts at rows(plane) + r * stride, and output ow's tap j
+// is at column ow * sw + j * dw of it: the input itself when no window leaves it horizontally (then
+// pw = 0), else a padded copy whose column 0 is input column -pw.
+class PoolRows {
+ public:
+  PoolRows(const Pool2dArgs& g, float pad) : g_(g) {
+    const int64_t right = std::max<int64_t>(0, (g.ow - 1) * g.sw - g.pw + (g.kw - 1) * g.dw - (g.w - 1));
+    padded_ = g.pw > 0 || right > 0;
+    stride = padded_ ? g.pw + g.w + right : g.w;
+    if (padded_) buf_.assign(size_t(g.h * stride), pad);
+  }
+  const float* rows(const float* plane) {
+    if (!padded_) return plane;
+    for (int64_t r = 0; r < g_.h; r++) std::memcpy(buf_.data() + r * stride + g_.pw, plane + r * g_.w, sizeof(float) * size_t(g_.w));
+    return buf_.data();
+  }
+  float* scratch() { return buf_.data(); }  // for scatter-adds (backward passes)
+  bool padded() const { return padded_; }
+  int64_t stride;
+
+ private:
+  const Pool2dArgs& g_;
+  bool padded_;
+  std::vector<float> buf_;
+};
+
+// Calls f(std::integral_constant<int, N>{}, ow) for chunks of N outputs covering [0, out), N in
+// {4, 8, 16} up to kLanes; the last chunk may overlap the one before (needs out >= 4).
+template <class F>
+static inline void cover_chunks(int64_t out, F&& f) {
+  using C4 = std::integral_constant<int, 4>;
+  int64_t ow = 0;
+  for (; ow + kLanes <= out; ow += kLanes) f(std::integral_constant<int, kLanes>{}, ow);
+  const int64_t rem = out - ow;
+  if (rem == 0) return;
+  if (rem <= 4) { f(C4{}, out - 4); return; }
+  if constexpr (kLanes >= 8) {
+    using C8 = std::integral_constant<int, 8>;
+    if (rem <= 8) {
+      if (out >= 8) f(C8{}, out - 8);
+      else { f(C4{}, ow); f(C4{}, out - 4); }
+      return;
+    }
+    if constexpr (kLanes >= 16) {
+      if (out >= 16) f(std::integral_constant<int, 16>{}, out - 16);
+      else { f(C8{}, ow); f(C8{}, out - 8); }
+    }
+  }
 }
 
 // ---- max pooling -------------------------------------------------------------------------------
 
-// One output whose window may be clipped: first maximum wins, a NaN replaces any number.
-static inline void maxpool_one(const Pool2dArgs& g, const float* plane, int64_t hs, int64_t i0, int64_t i1, int64_t ow,
-                               float* y, int32_t* idx) {
-  const int64_t ws = ow * g.sw - g.pw;
-  int64_t j0, j1;
-  pool_taps(ws, g.kw, g.dw, g.w, j0, j1);
-  float best = -std::numeric_limits<float>::infinity();
-  int64_t at = j0 < j1 ? (hs + i0 * g.dh) * g.w + ws + j0 * g.dw : -1;
-  for (int64_t i = i0; i < i1; i++) {
-    const int64_t row = (hs + i * g.dh) * g.w + ws;
-    for (int64_t j = j0; j < j1; j++) {
-      const float v = plane[row + j * g.dw];
-      if (v > best || v != v) { best = v; at = row + j * g.dw; }
-    }
+// Per output column: the input column of the window's first tap inside the input (the index an
+// all -inf window reports, as PyTorch), or -1 for a window with no tap inside.
+static std::vector<int32_t> maxpool_first_columns(const Pool2dArgs& g) {
+  std::vector<int32_t> first(size_t(g.ow));
+  for (int64_t ow = 0; ow < g.ow; ow++) {
+    int64_t j0, j1;
+    const int64_t ws = ow * g.sw - g.pw;
+    pool_taps(ws, g.kw, g.dw, g.w, j0, j1);
+    first[size_t(ow)] = j0 < j1 ? int32_t(ws + j0 * g.dw) : -1;
   }
-  *y = best;
-  *idx = int32_t(at);
+  return first;
 }
 
-// N interior outputs starting at ow, every tap in the same order as maxpool_one.
+// N outputs from ow of one output row whose taps run over input rows hs + i * dh, i in [i0, i1).
+// First maximum wins; a NaN replaces any number (as PyTorch's CPU kernel); padding is -inf, so it
+// never wins and never counts as a maximum's index.
 template <int N, int S>
-static inline void maxpool_chunk(const Pool2dArgs& g, const float* plane, int64_t hs, int64_t i0, int64_t i1, int64_t ow,
-                                 float* y, int32_t* idx) {
+static inline void maxpool_chunk(const Pool2dArgs& g, const float* rows, int64_t stride, int64_t hs, int64_t i0, int64_t i1,
+                                 int64_t ow, const int32_t* first, float* y, int32_t* idx) {
   using V = typename Vec<N>::f;
   using I = typename Vec<N>::i;
-  const int64_t ws = ow * g.sw - g.pw;
-  I lane;
+  I lane, f;
+  std::memcpy(&f, first + ow, sizeof f);
   for (int l = 0; l < N; l++) lane[l] = int32_t(l * g.sw);
+  I at = f < 0 ? I{} - 1 : f + int32_t((hs + i0 * g.dh) * g.w);
   V best = vsplat<V>(-std::numeric_limits<float>::infinity());
-  I at = lane + int32_t((hs + i0 * g.dh) * g.w + ws);
   for (int64_t i = i0; i < i1; i++) {
-    const int64_t row = (hs + i * g.dh) * g.w + ws;
+    const int64_t r = hs + i * g.dh;
+    const float* p = rows + r * stride + ow * g.sw;
+    const int64_t base = r * g.w + ow * g.sw - g.pw;
     for (int64_t j = 0; j < g.kw; j++) {
-      const int64_t off = row + j * g.dw;
-      const V v = vload_strided<N, S>(plane + off, g.sw);
+      const V v = vload_strided<N, S>(p + j * g.dw, g.sw);
       const I take = (v > best) | (v != v);
       best = take ? v : best;
-      at = take ? lane + int32_t(off) : at;
+      at = take ? lane + int32_t(base + j * g.dw) : at;
     }
   }
-  vstore(y, best);
-  std::memcpy(idx, &at, sizeof at);
+  std::memcpy(y + ow, &best, sizeof best);
+  std::memcpy(idx + ow, &at, sizeof at);
 }
 
-// Interior outputs from ow up to owB in chunks of N, N/2, ..., 4; leaves fewer than 4 for the caller.
-template <int N, int S>
-static inline void maxpool_interior(const Pool2dArgs& g, const float* plane, int64_t hs, int64_t i0, int64_t i1, int64_t& ow,
-                                    int64_t owB, float* y, int32_t* idx) {
-  for (; ow + N <= owB; ow += N) maxpool_chunk<N, S>(g, plane, hs, i0, i1, ow, y + ow, idx + ow);
-  if constexpr (N > 4) maxpool_interior<N / 2, S>(g, plane, hs, i0, i1, ow, owB, y, idx);
+// The same for one output (rows of fewer than 4 outputs).
+static inline void maxpool_one(const Pool2dArgs& g, const float* rows, int64_t stride, int64_t hs, int64_t i0, int64_t i1,
+                               int64_t ow, const int32_t* first, float* y, int32_t* idx) {
+  int32_t at = first[ow] < 0 ? -1 : first[ow] + int32_t((hs + i0 * g.dh) * g.w);
+  float best = -std::numeric_limits<float>::infinity();
+  for (int64_t i = i0; i < i1; i++) {
+    const int64_t r = hs + i * g.dh;
+    const float* p = rows + r * stride + ow * g.sw;
+    const int64_t base = r * g.w + ow * g.sw - g.pw;
+    for (int64_t j = 0; j < g.kw; j++) {
+      // Bit selects rather than branches: random data would mispredict every other compare.
+      const float v = p[j * g.dw];
+      const uint32_t take = 0u - uint32_t((v > best) | (v != v));
+      best = bits_to_float((float_to_bits(v) & take) | (float_to_bits(best) & ~take));
+      at = int32_t((uint32_t(base + j * g.dw) & take) | (uint32_t(at) & ~take));
+    }
+  }
+  y[ow] = best;
+  idx[ow] = at;
 }
 
 template <int S>
 static void maxpool_planes(const Pool2dArgs& g, const float* x, float* y, int32_t* idx, int64_t p0, int64_t p1) {
-  int64_t owA, owB;
-  pool_interior(g.w, g.kw, g.sw, g.pw, g.dw, g.ow, owA, owB);
+  PoolRows src(g, -std::numeric_limits<float>::infinity());
+  const std::vector<int32_t> first = maxpool_first_columns(g);
   for (int64_t p = p0; p < p1; p++) {
-    const float* plane = x + p * g.h * g.w;
+    const float* rows = src.rows(x + p * g.h * g.w);
     for (int64_t oh = 0; oh < g.oh; oh++) {
       float* yr = y + (p * g.oh + oh) * g.ow;
       int32_t* ir = idx + (p * g.oh + oh) * g.ow;
@@ -90,10 +144,13 @@ static void maxpool_planes(const Pool2dArgs& g, const float* x, float* y, int32_
         for (int64_t o = 0; o < g.ow; o++) { yr[o] = -std::numeric_limits<float>::infinity(); ir[o] = -1; }
         continue;
       }
-      int64_t ow = 0;
-      for (; ow < owA; ow++) maxpool_one(g, plane, hs, i0, i1, ow, yr + ow, ir + ow);
-      maxpool_interior<kLanes, S>(g, plane, hs, i0, i1, ow, owB, yr, ir);
-      for (; ow < g.ow; ow++) maxpool_one(g, plane, hs, i0, i1, ow, yr + ow, ir + ow);
+      if (g.ow >= 4) {
+        cover_chunks(g.ow, [&](auto n, int64_t ow) {
+          maxpool_chunk<decltype(n)::value, S>(g, rows, src.stride, hs, i0, i1, ow, first.data(), yr, ir);
+        });
+      } else {
+        for (int64_t ow = 0; ow < g.ow; ow++) maxpool_one(g, rows, src.stride, hs, i0, i1, ow, first.data(), yr, ir);
+      }
     }
   }
 }
@@ -129,55 +186,62 @@ static inline int64_t avg_count(int64_t start, int64_t k, int64_t d, int64_t siz
   return b - a;
 }
 
-static inline void avgpool_one(const Pool2dArgs& g, const float* plane, int64_t hs, int64_t i0, int64_t i1, int64_t ch,
-                               int64_t ow, bool include_pad, float divisor, float* y) {
-  const int64_t ws = ow * g.sw - g.pw;
-  int64_t j0, j1;
-  pool_taps(ws, g.kw, g.dw, g.w, j0, j1);
-  if (j0 >= j1) { *y = 0.0f; return; }
-  float s = 0.0f;
-  for (int64_t i = i0; i < i1; i++) {
-    const float* r = plane + (hs + i * g.dh) * g.w + ws;
-    for (int64_t j = j0; j < j1; j++) s += r[j * g.dw];
+// Per output column: the horizontal factor of the divisor. A window with no tap inside the input
+// sums to 0 and gives 0 (as the reference), so its factor only has to be non-zero.
+static std::vector<float> avgpool_column_counts(const Pool2dArgs& g, bool include_pad) {
+  std::vector<float> count(size_t(g.ow));
+  for (int64_t ow = 0; ow < g.ow; ow++) {
+    const int64_t ws = ow * g.sw - g.pw;
+    int64_t j0, j1;
+    pool_taps(ws, g.kw, g.dw, g.w, j0, j1);
+    count[size_t(ow)] = j0 < j1 ? float(avg_count(ws, g.kw, g.dw, g.w, g.pw, include_pad)) : 1.0f;
   }
-  const float div = divisor > 0.0f ? divisor : float(ch * avg_count(ws, g.kw, g.dw, g.w, g.pw, include_pad));
-  *y = s / div;
+  return count;
 }
 
-// Interior outputs: every horizontal tap is inside the input, so the divisor is ch * kw.
 template <int N, int S>
-static inline void avgpool_interior(const Pool2dArgs& g, const float* plane, int64_t hs, int64_t i0, int64_t i1, int64_t& ow,
-                                    int64_t owB, float div, float* y) {
+static inline void avgpool_chunk(const Pool2dArgs& g, const float* rows, int64_t stride, int64_t hs, int64_t i0, int64_t i1,
+                                 int64_t ow, float row_factor, const float* count, float divisor, float* y) {
   using V = typename Vec<N>::f;
-  for (; ow + N <= owB; ow += N) {
-    const int64_t ws = ow * g.sw - g.pw;
-    V s = vsplat<V>(0.0f);
-    for (int64_t i = i0; i < i1; i++) {
-      const float* r = plane + (hs + i * g.dh) * g.w + ws;
-      for (int64_t j = 0; j < g.kw; j++) s += vload_strided<N, S>(r + j * g.dw, g.sw);
-    }
-    vstore(y + ow, s / div);
+  V s = vsplat<V>(0.0f);
+  for (int64_t i = i0; i < i1; i++) {
+    const float* p = rows + (hs + i * g.dh) * stride + ow * g.sw;
+    for (int64_t j = 0; j < g.kw; j++) s += vload_strided<N, S>(p + j * g.dw, g.sw);
   }
-  if constexpr (N > 4) avgpool_interior<N / 2, S>(g, plane, hs, i0, i1, ow, owB, div, y);
+  const V div = divisor > 0.0f ? vsplat<V>(divisor) : vload<V>(count + ow) * row_factor;
+  vstore(y + ow, s / div);
+}
+
+static inline void avgpool_one(const Pool2dArgs& g, const float* rows, int64_t stride, int64_t hs, int64_t i0, int64_t i1,
+                               int64_t ow, float row_factor, const float* count, float divisor, float* y) {
+  float s = 0.0f;
+  for (int64_t i = i0; i < i1; i++) {
+    const float* p = rows + (hs + i * g.dh) * stride + ow * g.sw;
+    for (int64_t j = 0; j < g.kw; j++) s += p[j * g.dw];
+  }
+  y[ow] = s / (divisor > 0.0f ? divisor : count[ow] * row_factor);
 }
 
 template <int S>
 static void avgpool_planes(const Pool2dArgs& g, const float* x, float* y, bool include_pad, float divisor, int64_t p0, int64_t p1) {
-  int64_t owA, owB;
-  pool_interior(g.w, g.kw, g.sw, g.pw, g.dw, g.ow, owA, owB);
+  PoolRows src(g, 0.0f);
+  const std::vector<float> count = avgpool_column_counts(g, include_pad);
   for (int64_t p = p0; p < p1; p++) {
-    const float* plane = x + p * g.h * g.w;
+    const float* rows = src.rows(x + p * g.h * g.w);
     for (int64_t oh = 0; oh < g.oh; oh++) {
       float* yr = y + (p * g.oh + oh) * g.ow;
       const int64_t hs = oh * g.sh - g.ph;
       int64_t i0, i1;
       pool_taps(hs, g.kh, g.dh, g.h, i0, i1);
       if (i0 >= i1) { std::memset(yr, 0, sizeof(float) * size_t(g.ow)); continue; }
-      const int64_t ch = avg_count(hs, g.kh, g.dh, g.h, g.ph, include_pad);
-      int64_t ow = 0;
-      for (; ow < owA; ow++) avgpool_one(g, plane, hs, i0, i1, ch, ow, include_pad, divisor, yr + ow);
-      avgpool_interior<kLanes, S>(g, plane, hs, i0, i1, ow, owB, divisor > 0.0f ? divisor : float(ch * g.kw), yr);
-      for (; ow < g.ow; ow++) avgpool_one(g, plane, hs, i0, i1, ch, ow, include_pad, divisor, yr + ow);
+      const float rf = float(avg_count(hs, g.kh, g.dh, g.h, g.ph, include_pad));
+      if (g.ow >= 4) {
+        cover_chunks(g.ow, [&](auto n, int64_t ow) {
+          avgpool_chunk<decltype(n)::value, S>(g, rows, src.stride, hs, i0, i1, ow, rf, count.data(), divisor, yr);
+        });
+      } else {
+        for (int64_t ow = 0; ow < g.ow; ow++) avgpool_one(g, rows, src.stride, hs, i0, i1, ow, rf, count.data(), divisor, yr);
+      }
     }
   }
 }
@@ -188,39 +252,81 @@ static void avgpool2d_f32(const Pool2dArgs& g, const float* x, float* y, bool in
   else avgpool_planes<0>(g, x, y, include_pad, divisor, p0, p1);
 }
 
-// dx = 0, then every dy / divisor is added to each input of its window.
+// dx = 0, then every dy / divisor is added to each input of its window. Per output row the
+// gradients are first spread along one padded row (e[ow * sw + j * dw] += g[ow]), which is then
+// added to each input row of the windows; padding columns take the taps outside the input.
 static void avgpool2d_bwd_f32(const Pool2dArgs& g, const float* dy, float* dx, bool include_pad, float divisor, int64_t p0, int64_t p1) {
-  const int64_t hw = g.h * g.w;
+  if (g.ph == 0 && g.pw == 0 && g.kh == g.sh && g.kw == g.sw && g.dh == 1 && g.dw == 1 && g.h == g.oh * g.kh && g.w == g.ow * g.kw) {
+    // Windows tile the plane exactly: each input takes its window's dy / (kh * kw).
+    std::vector<int32_t> column_window(static_cast<size_t>(g.w));
+    for (int64_t c = 0; c < g.w; c++) column_window[size_t(c)] = int32_t(c / g.kw);
+    const int32_t* cw = column_window.data();
+    const float div = divisor > 0.0f ? divisor : float(g.kh * g.kw);
+    std::vector<float> quotient(static_cast<size_t>(g.ow));
+    float* q = quotient.data();
+    for (int64_t p = p0; p < p1; p++) {
+      for (int64_t oh = 0; oh < g.oh; oh++) {
+        const float* gr = dy + (p * g.oh + oh) * g.ow;
+        float* r0 = dx + (p * g.h + oh * g.kh) * g.w;
+        for (int64_t c = 0; c < g.ow; c++) q[c] = gr[c] / div;
+        for (int64_t i = 0; i < g.kh; i++) {
+          float* r = r0 + i * g.w;
+          for (int64_t c = 0; c < g.w; c++) r[c] = q[cw[c]];
+        }
+      }
+    }
+    return;
+  }
+  PoolRows acc(g, 0.0f);
+  const std::vector<float> count = avgpool_column_counts(g, include_pad);
+  const int64_t stride = acc.stride;
+  std::vector<float> spread(static_cast<size_t>(stride));
+  float* e = spread.data();
   for (int64_t p = p0; p < p1; p++) {
-    float* plane = dx + p * hw;
-    std::memset(plane, 0, sizeof(float) * size_t(hw));
+    float* plane = dx + p * g.h * g.w;
+    float* rows = acc.padded() ? acc.scratch() : plane;
+    std::memset(rows, 0, sizeof(float) * size_t(g.h * stride));
     for (int64_t oh = 0; oh < g.oh; oh++) {
       const int64_t hs = oh * g.sh - g.ph;
       int64_t i0, i1;
       pool_taps(hs, g.kh, g.dh, g.h, i0, i1);
-      const int64_t ch = avg_count(hs, g.kh, g.dh, g.h, g.ph, include_pad);
+      if (i0 >= i1) continue;
+      const float rf = float(avg_count(hs, g.kh, g.dh, g.h, g.ph, include_pad));
       const float* gy = dy + (p * g.oh + oh) * g.ow;
+      std::memset(e, 0, sizeof(float) * size_t(stride));
       for (int64_t ow = 0; ow < g.ow; ow++) {
-        const int64_t ws = ow * g.sw - g.pw;
-        int64_t j0, j1;
-        pool_taps(ws, g.kw, g.dw, g.w, j0, j1);
-        const float div = divisor > 0.0f ? divisor : float(ch * avg_count(ws, g.kw, g.dw, g.w, g.pw, include_pad));
-        const float v = gy[ow] / div;
-        for (int64_t i = i0; i < i1; i++) {
-          float* r = plane + (hs + i * g.dh) * g.w + ws;
-          for (int64_t j = j0; j < j1; j++) r[j * g.dw] += v;
-        }
+        const float v = gy[ow] / (divisor > 0.0f ? divisor : count[size_t(ow)] * rf);
+        float* q = e + ow * g.sw;
+        for (int64_t j = 0; j < g.kw; j++) q[j * g.dw] += v;
       }
+      for (int64_t i = i0; i < i1; i++) {
+        float* r = rows + (hs + i * g.dh) * stride;
+        for (int64_t c = 0; c < stride; c++) r[c] += e[c];
+      }
+    }
+    if (acc.padded()) {
+      for (int64_t r = 0; r < g.h; r++) std::memcpy(plane + r * g.w, rows + r * stride + g.pw, sizeof(float) * size_t(g.w));
     }
   }
 }
 
 // ---- adaptive average pooling ------------------------------------------------------------------
 
-// PyTorch's adaptive window along one axis: [floor(i * size / out), ceil((i + 1) * size / out)).
-static inline void adaptive_range(int64_t i, int64_t size, int64_t out, int64_t& a, int64_t& b) {
-  a = (i * size) / out;
-  b = ((i + 1) * size + out - 1) / out;
+// PyTorch's adaptive windows along one axis: [floor(i * size / out), ceil((i + 1) * size / out)).
+static std::vector<int64_t> adaptive_ranges(int64_t size, int64_t out) {
+  std::vector<int64_t> r(size_t(2 * out));
+  for (int64_t i = 0; i < out; i++) {
+    r[size_t(2 * i)] = (i * size) / out;
+    r[size_t(2 * i + 1)] = ((i + 1) * size + out - 1) / out;
+  }
+  return r;
+}
+
+// When the output divides the input, the windows are plain average pooling with kernel = stride.
+static inline bool adaptive_as_avgpool(int64_t h, int64_t w, int64_t oh, int64_t ow, Pool2dArgs& g) {
+  if (oh <= 0 || ow <= 0 || h % oh != 0 || w % ow != 0) return false;
+  g = Pool2dArgs{0, h, w, h / oh, w / ow, h / oh, w / ow, 0, 0, 1, 1, oh, ow};
+  return true;
 }
 
 static void adaptive_avgpool2d_f32(int64_t h, int64_t w, int64_t oh, int64_t ow, const float* x, float* y, int64_t p0, int64_t p1) {
@@ -229,13 +335,15 @@ static void adaptive_avgpool2d_f32(int64_t h, int64_t w, int64_t oh, int64_t ow,
     for (int64_t p = p0; p < p1; p++) y[p] = contiguous_sum(x + p * hw, hw) / float(hw);
     return;
   }
-  std::vector<float> rows(size_t(w), 0.0f);
+  Pool2dArgs g;
+  if (adaptive_as_avgpool(h, w, oh, ow, g)) { avgpool2d_f32(g, x, y, true, 0.0f, p0, p1); return; }
+  const std::vector<int64_t> hr = adaptive_ranges(h, oh), wr = adaptive_ranges(w, ow);
+  std::vector<float> rows(static_cast<size_t>(w));
   float* t = rows.data();
   for (int64_t p = p0; p < p1; p++) {
     const float* plane = x + p * hw;
     for (int64_t a = 0; a < oh; a++) {
-      int64_t h0, h1;
-      adaptive_range(a, h, oh, h0, h1);
+      const int64_t h0 = hr[size_t(2 * a)], h1 = hr[size_t(2 * a + 1)];
       std::memcpy(t, plane + h0 * w, sizeof(float) * size_t(w));
       for (int64_t i = h0 + 1; i < h1; i++) {
         const float* r = plane + i * w;
@@ -243,8 +351,7 @@ static void adaptive_avgpool2d_f32(int64_t h, int64_t w, int64_t oh, int64_t ow,
       }
       float* yr = y + (p * oh + a) * ow;
       for (int64_t b = 0; b < ow; b++) {
-        int64_t w0, w1;
-        adaptive_range(b, w, ow, w0, w1);
+        const int64_t w0 = wr[size_t(2 * b)], w1 = wr[size_t(2 * b + 1)];
         float s = 0.0f;
         for (int64_t j = w0; j < w1; j++) s += t[j];
         yr[b] = s / float((h1 - h0) * (w1 - w0));
@@ -263,20 +370,21 @@ static void adaptive_avgpool2d_bwd_f32(int64_t h, int64_t w, int64_t oh, int64_t
     }
     return;
   }
-  std::vector<float> rows(size_t(w), 0.0f);
+  Pool2dArgs g;
+  if (adaptive_as_avgpool(h, w, oh, ow, g)) { avgpool2d_bwd_f32(g, dy, dx, true, 0.0f, p0, p1); return; }
+  const std::vector<int64_t> hr = adaptive_ranges(h, oh), wr = adaptive_ranges(w, ow);
+  std::vector<float> rows(static_cast<size_t>(w));
   float* t = rows.data();
   for (int64_t p = p0; p < p1; p++) {
     float* plane = dx + p * hw;
     std::memset(plane, 0, sizeof(float) * size_t(hw));
     for (int64_t a = 0; a < oh; a++) {
-      int64_t h0, h1;
-      adaptive_range(a, h, oh, h0, h1);
+      const int64_t h0 = hr[size_t(2 * a)], h1 = hr[size_t(2 * a + 1)];
       // t = this output row's gradient spread over the input columns, then added to its input rows.
       std::memset(t, 0, sizeof(float) * size_t(w));
       const float* gy = dy + (p * oh + a) * ow;
       for (int64_t b = 0; b < ow; b++) {
-        int64_t w0, w1;
-        adaptive_range(b, w, ow, w0, w1);
+        const int64_t w0 = wr[size_t(2 * b)], w1 = wr[size_t(2 * b + 1)];
         const float v = gy[b] / float((h1 - h0) * (w1 - w0));
         for (int64_t j = w0; j < w1; j++) t[j] += v;
       }
