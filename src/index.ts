@@ -5,3 +5,4 @@ export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { backendInfo, setBackend, setNumThreads, type BackendInfo } from './backend/index.js';
 export * as io from './io/index.js';
 export * as nn from './nn/index.js';
+export * as data from './data/index.js';
