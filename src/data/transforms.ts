@@ -365,17 +365,12 @@ function axisWeights(inSize: number, outSize: number): AxisWeights {
   return { i0, i1, w0, w1 };
 }
 
-/** Round half to even, as torch.round. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 export class Resize implements Transform {
   readonly name = 'resize';
   readonly spec: TransformSpec;
   private readonly size: number | [number, number];
   private readonly scratch = new Scratch();
+  private readonly across = new Scratch();
   private cache: { key: string; rows: AxisWeights; cols: AxisWeights } | null = null;
 
   /**
@@ -414,21 +409,54 @@ export class Resize implements Transform {
     if (!this.cache || this.cache.key !== key) this.cache = { key, rows: axisWeights(h, oh), cols: axisWeights(w, ow) };
     const { rows, cols } = this.cache;
     const src = image.data, out = this.scratch.get(meta.dtype, c * oh * ow, src);
-    const toUint8 = out instanceof Uint8Array;
+    // Separable, in PyTorch's order: each source row interpolated along the width, then pairs of
+    // those rows along the height. Same float32 operations as the 2-D formula, fewer of them.
+    const across = this.across.get('float32', h * ow) as Float32Array;
     for (let ch = 0; ch < c; ch++) {
-      const sp = ch * h * w, dp = ch * oh * ow;
-      for (let y = 0; y < oh; y++) {
-        const r0 = sp + rows.i0[y]! * w, r1 = sp + rows.i1[y]! * w, wy0 = rows.w0[y]!, wy1 = rows.w1[y]!;
-        for (let x = 0; x < ow; x++) {
-          const c0 = cols.i0[x]!, c1 = cols.i1[x]!, wx0 = cols.w0[x]!, wx1 = cols.w1[x]!;
-          const top = f32(f32(src[r0 + c0]! * wx0) + f32(src[r0 + c1]! * wx1));
-          const bottom = f32(f32(src[r1 + c0]! * wx0) + f32(src[r1 + c1]! * wx1));
-          const v = f32(f32(top * wy0) + f32(bottom * wy1));
-          out[dp + y * ow + x] = toUint8 ? Math.min(255, Math.max(0, roundHalfEven(v))) : v;
-        }
-      }
+      if (src instanceof Uint8Array) widthPassU8(src, ch * h * w, h, w, cols, across);
+      else widthPassF32(src, ch * h * w, h, w, cols, across);
+      if (out instanceof Uint8Array) heightPassU8(across, ow, rows, out, ch * oh * ow);
+      else heightPassF32(across, ow, rows, out, ch * oh * ow);
     }
     return { data: out, shape: meta.shape };
+  }
+}
+
+// One function per element type keeps each loop's array accesses monomorphic (fast in V8).
+function widthPassU8(src: Uint8Array, base: number, h: number, w: number, cols: AxisWeights, out: Float32Array): void {
+  const { i0, i1, w0, w1 } = cols, ow = i0.length;
+  for (let y = 0; y < h; y++) {
+    const row = base + y * w, o = y * ow;
+    for (let x = 0; x < ow; x++) out[o + x] = f32(src[row + i0[x]!]! * w0[x]!) + f32(src[row + i1[x]!]! * w1[x]!);
+  }
+}
+
+function widthPassF32(src: Float32Array, base: number, h: number, w: number, cols: AxisWeights, out: Float32Array): void {
+  const { i0, i1, w0, w1 } = cols, ow = i0.length;
+  for (let y = 0; y < h; y++) {
+    const row = base + y * w, o = y * ow;
+    for (let x = 0; x < ow; x++) out[o + x] = f32(src[row + i0[x]!]! * w0[x]!) + f32(src[row + i1[x]!]! * w1[x]!);
+  }
+}
+
+function heightPassF32(across: Float32Array, ow: number, rows: AxisWeights, out: Float32Array, base: number): void {
+  const { i0, i1, w0, w1 } = rows, oh = i0.length;
+  for (let y = 0; y < oh; y++) {
+    const r0 = i0[y]! * ow, r1 = i1[y]! * ow, a = w0[y]!, b = w1[y]!, o = base + y * ow;
+    for (let x = 0; x < ow; x++) out[o + x] = f32(across[r0 + x]! * a) + f32(across[r1 + x]! * b);
+  }
+}
+
+/**
+ * uint8 output: rounded half to even and clamped, as torch.round then the cast; a
+ * Uint8ClampedArray store does exactly that rounding.
+ */
+function heightPassU8(across: Float32Array, ow: number, rows: AxisWeights, out: Uint8Array, base: number): void {
+  const { i0, i1, w0, w1 } = rows, oh = i0.length;
+  const clamped = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
+  for (let y = 0; y < oh; y++) {
+    const r0 = i0[y]! * ow, r1 = i1[y]! * ow, a = w0[y]!, b = w1[y]!, o = base + y * ow;
+    for (let x = 0; x < ow; x++) clamped[o + x] = f32(f32(across[r0 + x]! * a) + f32(across[r1 + x]! * b));
   }
 }
 
