@@ -267,61 +267,74 @@ export class DataLoader implements AsyncIterable<Batch> {
     return generation === this.generation ? null : new Error('DataLoader: this iteration was superseded by a newer one (or by loadStateDict); start a new loop');
   }
 
+  /** In-process batches (numWorkers = 0): `for (const batch of loader)` works as well as `for await`. */
+  [Symbol.iterator](): Iterator<Batch> {
+    if (this.numWorkers > 0) throw new TypeError('DataLoader: a loader with worker threads is iterated with for await');
+    return this.runInProcess(++this.generation);
+  }
+
+  private *runInProcess(generation: number): IterableIterator<Batch> {
+    const plan = this.plan();
+    for (let b = this.state.position; b < this.length; b++) {
+      const task = this.task(plan, b);
+      const slot = this.slot();
+      const count = task.indices.length;
+      fillBatch(this.source, this.transform, task, this.sampleShape, slot.input.subarray(0, count * this.sampleSize), slot.target.subarray(0, count));
+      this.state.position = b + 1;
+      yield this.batchOf(slot.input, slot.target, count);
+      const stale = this.superseded(generation);
+      if (stale) throw stale;
+    }
+    this.state = { epoch: this.state.epoch + 1, position: 0, generator: plan.next };
+  }
+
   private async *run(generation: number, holder: { pool: WorkerPool | null }): AsyncGenerator<Batch, void, undefined> {
+    if (this.numWorkers === 0) {
+      yield* this.runInProcess(generation);
+      return;
+    }
+    // Worker threads fill batches ahead; batch b goes to worker b % numWorkers, results are taken in order.
     const plan = this.plan();
     const total = this.length;
     try {
-      if (this.numWorkers === 0) {
-        for (let b = this.state.position; b < total; b++) {
-          const task = this.task(plan, b);
-          const slot = this.slot();
-          const count = task.indices.length;
-          fillBatch(this.source, this.transform, task, this.sampleShape, slot.input.subarray(0, count * this.sampleSize), slot.target.subarray(0, count));
-          this.state.position = b + 1;
-          yield this.batchOf(slot.input, slot.target, count);
-          const stale = this.superseded(generation);
-          if (stale) throw stale;
+      const pool = this.persistentWorkers && this.pool && !this.pool.isClosed ? this.pool : new WorkerPool(this.numWorkers, this.workerInit!);
+      if (this.persistentWorkers) this.pool = pool;
+      else holder.pool = pool;
+      const inflight = new Map<number, Promise<BatchResult>>();
+      let next = this.state.position;
+      const refill = (): void => {
+        while (next < total && inflight.size < this.prefetch * this.numWorkers) {
+          inflight.set(next, pool.submit(this.task(plan, next), next % this.numWorkers));
+          next++;
         }
-      } else {
-        const pool = this.persistentWorkers && this.pool && !this.pool.isClosed ? this.pool : new WorkerPool(this.numWorkers, this.workerInit!);
-        if (this.persistentWorkers) this.pool = pool;
-        else holder.pool = pool;
-        const inflight = new Map<number, Promise<BatchResult>>();
-        let next = this.state.position;
-        const refill = (): void => {
-          while (next < total && inflight.size < this.prefetch * this.numWorkers) {
-            inflight.set(next, pool.submit(this.task(plan, next), next % this.numWorkers));
-            next++;
-          }
-        };
+      };
+      refill();
+      for (let b = this.state.position; b < total; b++) {
+        let result: BatchResult;
+        pool.ref();
+        try {
+          result = await inflight.get(b)!;
+        } finally {
+          pool.unref();
+        }
+        inflight.delete(b);
+        const stale = this.superseded(generation);
+        if (stale) throw stale;
         refill();
-        for (let b = this.state.position; b < total; b++) {
-          let result: BatchResult;
-          pool.ref();
-          try {
-            result = await inflight.get(b)!;
-          } finally {
-            pool.unref();
-          }
-          inflight.delete(b);
-          const stale = this.superseded(generation);
-          if (stale) throw stale;
-          refill();
-          let batch: Batch;
-          if (this.reuseBuffers) {
-            const slot = this.slot();
-            slot.input.set(new Float32Array(result.input, 0, result.count * this.sampleSize));
-            slot.target.set(new BigInt64Array(result.target, 0, result.count));
-            pool.recycle(result);
-            batch = this.batchOf(slot.input, slot.target, result.count);
-          } else {
-            batch = this.batchOf(new Float32Array(result.input), new BigInt64Array(result.target), result.count);
-          }
-          this.state.position = b + 1;
-          yield batch;
-          const staleAfter = this.superseded(generation);
-          if (staleAfter) throw staleAfter;
+        let batch: Batch;
+        if (this.reuseBuffers) {
+          const slot = this.slot();
+          slot.input.set(new Float32Array(result.input, 0, result.count * this.sampleSize));
+          slot.target.set(new BigInt64Array(result.target, 0, result.count));
+          pool.recycle(result);
+          batch = this.batchOf(slot.input, slot.target, result.count);
+        } else {
+          batch = this.batchOf(new Float32Array(result.input), new BigInt64Array(result.target), result.count);
         }
+        this.state.position = b + 1;
+        yield batch;
+        const staleAfter = this.superseded(generation);
+        if (staleAfter) throw staleAfter;
       }
       this.state = { epoch: this.state.epoch + 1, position: 0, generator: plan.next };
     } finally {

@@ -45,6 +45,11 @@ test('batches: shapes, dtypes, dataset order without shuffle, last batch and dro
   const dropping = new DataLoader(ds, { batchSize: 4, dropLast: true });
   assert.equal(dropping.length, 2);
   assert.equal((await collect(dropping)).length, 2);
+  // In-process loaders also iterate synchronously, with the same batches.
+  const sync = [];
+  for (const b of new DataLoader(ds, { batchSize: 4, shuffle: true, seed: 1, transform: augment() })) sync.push(Array.from(b.input.data as Float32Array));
+  assert.deepEqual(sync, (await collect(new DataLoader(ds, { batchSize: 4, shuffle: true, seed: 1, transform: augment() }))).map((b) => b.input));
+  assert.throws(() => new DataLoader(ds, { numWorkers: 1 })[Symbol.iterator](), /iterated with for await/);
   assert.equal(new DataLoader(tinyImages(0), { batchSize: 4 }).length, 0);
   assert.deepEqual(await collect(new DataLoader(tinyImages(0), { batchSize: 4 })), []);
 });
@@ -120,6 +125,14 @@ test('worker threads give exactly the batches of the in-process loader', async (
       assert.equal(activeWorkerThreads(), 0, 'workers stop at the end of the epoch');
     }
   }
+  // A Subset (no copy) and a float TensorDataset go to workers too.
+  const sub = new data.Subset(all, Array.from({ length: 90 }, (_, i) => 7 * i));
+  const subOptions = { batchSize: 16, shuffle: true, seed: 4, transform: T.compose([T.toTensor(), T.normalize(0.5, 0.5)]) };
+  assert.deepEqual(await collect(new DataLoader(sub, { ...subOptions, numWorkers: 2 })), await collect(new DataLoader(sub, subOptions)));
+  const floats = new TensorDataset(tensor(Array.from({ length: 40 }, (_, i) => i / 8), { shape: [10, 4], dtype: 'float32' }), tensor(Array.from({ length: 10 }, (_, i) => i), { dtype: 'int64' }));
+  const floatBatches = await collect(new DataLoader(floats, { batchSize: 4, numWorkers: 1 }));
+  assert.deepEqual(floatBatches[0]!.input, Array.from({ length: 16 }, (_, i) => i / 8), 'float inputs pass untransformed, any sample shape');
+  assert.deepEqual(floatBatches[2]!.target, [8, 9]);
   // Persistent workers survive the epoch and resume mid-epoch like the in-process loader.
   const persistent = new DataLoader(ds, { ...base, numWorkers: 2, persistentWorkers: true });
   const part = await collect(persistent, 4);
