@@ -160,8 +160,9 @@ export class DataLoader implements AsyncIterable<Batch> {
     let transform: WorkerInit['transform'] = null;
     if (this.transform) {
       const t = this.transform as Transform & { workerRecipe?: () => Recipe | null };
+      const recipe = !t.spec && typeof t.workerRecipe === 'function' ? t.workerRecipe() : null;
       if (t.spec) transform = { spec: t.spec };
-      else if (typeof t.workerRecipe === 'function' && t.workerRecipe()) transform = { recipe: t.workerRecipe()! };
+      else if (recipe) transform = { recipe };
       else throw new TypeError(`DataLoader: numWorkers > 0 needs transforms that worker threads can rebuild; '${t.name ?? 'custom'}' has no spec or workerRecipe(); use numWorkers: 0`);
     }
     return { source, transform, sampleShape: this.sampleShape.slice(), batchSize: this.batchSize };
