@@ -26,7 +26,12 @@
         "native/bind_elementwise.cc",
         "native/bind_pool.cc",
         "native/bind_norm.cc",
-        "native/bind_softmax.cc"
+        "native/bind_softmax.cc",
+        "native/gemm/gemm.cc",
+        "native/bind_gemm.cc",
+        "native/conv/conv.cc",
+        "native/bind_conv.cc",
+        "native/bind_bench.cc"
       ],
       "dependencies": ["kernels_scalar"],
       "conditions": [

@@ -29,6 +29,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_pool(env, exports);
   register_norm(env, exports);
   register_softmax(env, exports);
+  register_gemm(env, exports);
+  register_conv(env, exports);
+  register_bench(env, exports);
   return exports;
 }
 

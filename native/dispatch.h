@@ -9,6 +9,8 @@
 
 namespace ody {
 
+struct ConvGeom;
+
 struct Kernels {
   const char* isa = "none";
   // Families append their entries below (keep one block per family).
@@ -37,6 +39,22 @@ struct Kernels {
   // softmax / log-softmax (kernels/softmax.inl) over [outer, dim, inner]: rows [o0, o1), columns [i0, i1)
   void (*softmax_f32)(const float* x, float* y, int64_t dim, int64_t inner, int64_t o0, int64_t o1, int64_t i0, int64_t i1, bool log) = nullptr;
   void (*softmax_bwd_f32)(const float* y, const float* dy, float* dx, int64_t dim, int64_t inner, int64_t o0, int64_t o1, int64_t i0, int64_t i1, bool log) = nullptr;
+  // gemm (kernels/gemm.inl; driver in gemm/gemm.cc): micro-kernel shape, depth block, kernels
+  int gemm_mr = 0, gemm_nr = 0, gemm_kc = 0;
+  // rows (1..mr) x nr block: C = alpha * A B + beta * C (beta == 0: C not read) + bias[i] (if not null)
+  void (*gemm_ukernel)(int rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta, const float* bias) = nullptr;
+  // one packed sliver: element (i, p) at src[i * rs + p * ks] -> dst[p * w + i], rows rn..w-1 zero
+  void (*gemm_pack)(const float* src, int64_t rs, int64_t ks, int rn, int64_t kc, int w, float* dst) = nullptr;
+  // independent FMA chains for `iters` rounds; returns the flops done (result stored to *sink)
+  double (*peak_fma)(int64_t iters, float* sink) = nullptr;
+
+  // conv (kernels/conv.inl; driver in conv/conv.cc). ctx of the packers: conv/conv_geom.h
+  void (*conv_pack_im2col)(const void* ctx, int64_t r0, int rn, int64_t k0, int64_t kc, int w, float* dst) = nullptr;
+  void (*conv_pack_nhwc_taps)(const void* ctx, int64_t r0, int rn, int64_t k0, int64_t kc, int w, float* dst) = nullptr;
+  void (*conv_col2im)(const ConvGeom& g, const float* col, int64_t ldcol, int64_t ci, float* dx_plane) = nullptr;
+  void (*dw_forward)(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y, int64_t p0, int64_t p1) = nullptr;
+  void (*dw_backward_input)(const ConvGeom& g, const float* dy, const float* w, float* dx, int64_t p0, int64_t p1) = nullptr;
+  void (*dw_backward_weight)(const ConvGeom& g, const float* x, const float* dy, float* dw, int64_t k0, int64_t k1) = nullptr;
 };
 
 // The selected table.

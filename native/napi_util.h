@@ -35,5 +35,8 @@ void register_elementwise(Napi::Env env, Napi::Object exports);
 void register_pool(Napi::Env env, Napi::Object exports);
 void register_norm(Napi::Env env, Napi::Object exports);
 void register_softmax(Napi::Env env, Napi::Object exports);
+void register_gemm(Napi::Env env, Napi::Object exports);
+void register_conv(Napi::Env env, Napi::Object exports);
+void register_bench(Napi::Env env, Napi::Object exports);
 
 }  // namespace ody

@@ -47,7 +47,10 @@ class Pool {
     for (auto& t : workers_) t.join();
     workers_.clear();
     stop_.store(false);
-    for (int i = 0; i < want; i++) workers_.emplace_back([this] { loop(); });
+    // A worker starts from the generation current at its creation: reading it later could skip
+    // a job published in between and leave the caller waiting for a check-out that never comes.
+    const uint64_t start = generation_.load(std::memory_order_acquire);
+    for (int i = 0; i < want; i++) workers_.emplace_back([this, start] { loop(start); });
   }
 
   void run(int64_t ntasks, void (*task)(void*, int64_t), void* ctx) {
@@ -76,8 +79,7 @@ class Pool {
     tl_in_parallel = false;
   }
 
-  void loop() {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void loop(uint64_t seen) {
     for (;;) {
       // Spin a little (jobs come in quick succession during training), then sleep.
       int spins = 0;

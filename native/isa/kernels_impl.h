@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #endif
 
+#include "conv/conv_geom.h"
 #include "dispatch.h"
 
 namespace ody {
@@ -22,12 +23,16 @@ namespace ODY_ISA {
 #include "kernels/pool.inl"
 #include "kernels/norm.inl"
 #include "kernels/softmax.inl"
+#include "kernels/gemm.inl"
+#include "kernels/conv.inl"
 
 inline void fill_all(Kernels& k) {
   fill_elementwise(k);
   fill_pool(k);
   fill_norm(k);
   fill_softmax(k);
+  fill_gemm(k);
+  fill_conv(k);
 }
 
 }  // namespace ODY_ISA

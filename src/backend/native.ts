@@ -7,10 +7,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from './backend.js';
+import { convOverrides, type ConvAddon } from './native-conv.js';
 import { elementwiseOverrides, type ElementwiseAddon } from './native-elementwise.js';
 import { normOverrides, type NormAddon } from './native-norm.js';
 import { poolOverrides, type PoolAddon } from './native-pool.js';
 import { softmaxOverrides, type SoftmaxAddon } from './native-softmax.js';
+import { gemmOverrides, type GemmAddon } from './native-gemm.js';
 
 /** The addon's own state functions (native/bind_core.cc). */
 export interface CoreAddon {
@@ -20,7 +22,7 @@ export interface CoreAddon {
 }
 
 /** Everything the addon exports: one interface per family. */
-export type Addon = CoreAddon & ElementwiseAddon & PoolAddon & NormAddon & SoftmaxAddon;
+export type Addon = CoreAddon & ElementwiseAddon & PoolAddon & NormAddon & SoftmaxAddon & GemmAddon & ConvAddon;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Where node-gyp puts the addon (this file is compiled to dist/src/backend). */
@@ -50,5 +52,7 @@ export function createNativeBackend(addon: Addon, js: Backend): Backend {
     ...poolOverrides(addon, js),
     ...normOverrides(addon, js),
     ...softmaxOverrides(addon, js),
+    ...gemmOverrides(addon, js),
+    ...convOverrides(addon, js),
   };
 }

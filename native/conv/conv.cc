@@ -1,0 +1,174 @@
+// The convolution driver: maps each pass onto the GEMM (native/gemm/gemm.h) or the depthwise kernels.
+//
+//   forward         y_g[ko, (b,p)] = W_g[ko, (c,kr,ks)] . im2col(x_g)[(c,kr,ks), (b,p)]
+//                   B is packed straight from the image; C is y itself, one column segment per image.
+//   input grad      stride 1: the same forward, run on dy with the weights flipped and transposed
+//                   (padding dil*(R-1) - pad); otherwise W_g^T . dy_g into a column buffer, then col2im.
+//   weight grad     dW_g[ko, (kr,ks,c)] = dy_g[ko, (b,p)] . taps(x)[(b,p), (kr,ks,c)], reading the taps
+//                   from an NHWC copy of x so that each packed row is a contiguous run of channels. The
+//                   batch is the GEMM's depth, so the sum over images needs no reduction between threads.
+#include "conv/conv.h"
+
+#include <algorithm>
+
+#include "dispatch.h"
+#include "gemm/aligned_buffer.h"
+#include "gemm/gemm.h"
+#include "threadpool.h"
+
+namespace ody {
+namespace {
+
+thread_local AlignedBuffer tl_weights, tl_col, tl_nhwc, tl_dw;
+
+bool is_depthwise(const ConvGeom& g) { return g.groups > 1 && g.groups == g.c; }
+
+// The dy rows of one group as the A operand of the weight gradient: row = output channel,
+// depth = (image, pixel). Each image's block is a plain matrix with contiguous depth.
+struct DyRows {
+  const float* dy;  // image 0, first channel of the group
+  int64_t img_stride, ohw;
+};
+
+void pack_dy_rows(const void* ctx, int64_t r0, int rn, int64_t q0, int64_t qc, int w, float* dst) {
+  const DyRows& d = *static_cast<const DyRows*>(ctx);
+  const Kernels& kt = kernels();
+  for (int64_t q = q0; q < q0 + qc;) {
+    const int64_t b = q / d.ohw, p = q - b * d.ohw, len = std::min(q0 + qc - q, d.ohw - p);
+    kt.gemm_pack(d.dy + b * d.img_stride + r0 * d.ohw + p, d.ohw, 1, rn, len, w, dst + (q - q0) * w);
+    q += len;
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
+  const Kernels& kt = kernels();
+  const int64_t ohw = g.oh * g.ow;
+  if (is_depthwise(g)) {
+    parallel_for(g.n * g.k, 1, [&](int64_t p0, int64_t p1) { kt.dw_forward(g, x, w, bias, y, p0, p1); });
+    return;
+  }
+  const int64_t cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s;
+  for (int64_t gi = 0; gi < g.groups; gi++) {
+    const Im2colSource src{x + gi * cg * g.h * g.w, g.c * g.h * g.w, g.h, g.w, g.r, g.s,
+                           g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
+    GemmOutput out;
+    out.c = y + gi * kg * ohw;
+    out.ldc = ohw;
+    out.seg = ohw;
+    out.seg_stride = g.k * ohw;
+    out.row_bias = bias ? bias + gi * kg : nullptr;
+    sgemm(kg, g.n * ohw, crs, 1.0f, GemmOperand::matrix(w + gi * kg * crs, crs, 1),
+          GemmOperand::packed_by(kt.conv_pack_im2col, &src), 0.0f, out);
+  }
+}
+
+void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  const Kernels& kt = kernels();
+  const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
+  if (is_depthwise(g)) {
+    parallel_for(g.n * g.c, 1, [&](int64_t p0, int64_t p1) { kt.dw_backward_input(g, dy, w, dx, p0, p1); });
+    return;
+  }
+  const int64_t cg = g.c / g.groups, kg = g.k / g.groups, taps = g.r * g.s, crs = cg * taps;
+  if (g.sh == 1 && g.sw == 1) {
+    // wf[gi][ci][(ko, R-1-kr, S-1-ks)] = w[gi*kg + ko][ci][kr][ks]
+    float* wf = tl_weights.get(size_t(g.groups * cg * kg * taps));
+    for (int64_t gi = 0; gi < g.groups; gi++)
+      for (int64_t ko = 0; ko < kg; ko++)
+        for (int64_t ci = 0; ci < cg; ci++)
+          for (int64_t t = 0; t < taps; t++)
+            wf[((gi * cg + ci) * kg + ko) * taps + (taps - 1 - t)] = w[((gi * kg + ko) * cg + ci) * taps + t];
+    for (int64_t gi = 0; gi < g.groups; gi++) {
+      const Im2colSource src{dy + gi * kg * ohw, g.k * ohw, g.oh, g.ow, g.r, g.s, 1, 1,
+                             g.dh * (g.r - 1) - g.ph, g.dw * (g.s - 1) - g.pw, g.dh, g.dw, g.h, g.w};
+      GemmOutput out;
+      out.c = dx + gi * cg * hw;
+      out.ldc = hw;
+      out.seg = hw;
+      out.seg_stride = g.c * hw;
+      sgemm(cg, g.n * hw, kg * taps, 1.0f, GemmOperand::matrix(wf + gi * cg * kg * taps, kg * taps, 1),
+            GemmOperand::packed_by(kt.conv_pack_im2col, &src), 0.0f, out);
+    }
+    return;
+  }
+  // Strided: a column buffer for a few images at a time (about 16 MB at most), then col2im.
+  const int64_t per_image = std::max<int64_t>(1, crs * ohw);
+  const int64_t nb = std::max<int64_t>(1, std::min<int64_t>(g.n, (int64_t(4) << 20) / per_image));
+  float* col = tl_col.get(size_t(per_image * nb));
+  for (int64_t b0 = 0; b0 < g.n; b0 += nb) {
+    const int64_t nbb = std::min(nb, g.n - b0);
+    for (int64_t gi = 0; gi < g.groups; gi++) {
+      // dy of the group seen as a 1x1 im2col: rows = pixels of the chunk's images, depth = channels.
+      const Im2colSource src{dy + b0 * g.k * ohw + gi * kg * ohw, g.k * ohw, g.oh, g.ow, 1, 1, 1, 1, 0, 0, 1, 1, g.oh, g.ow};
+      GemmOutput out;
+      out.c = col;
+      out.ldc = nbb * ohw;
+      sgemm(crs, nbb * ohw, kg, 1.0f, GemmOperand::matrix(w + gi * kg * crs, 1, crs),
+            GemmOperand::packed_by(kt.conv_pack_im2col, &src), 0.0f, out);
+      parallel_for(nbb * cg, 1, [&](int64_t p0, int64_t p1) {
+        for (int64_t pl = p0; pl < p1; pl++) {
+          const int64_t bb = pl / cg, ci = pl - bb * cg;
+          kt.conv_col2im(g, col + bb * ohw, nbb * ohw, ci, dx + ((b0 + bb) * g.c + gi * cg + ci) * hw);
+        }
+      });
+    }
+  }
+}
+
+void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw, float* dbias) {
+  const Kernels& kt = kernels();
+  const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
+  if (dbias) {
+    parallel_for(g.k, 1, [&](int64_t k0, int64_t k1) {
+      for (int64_t ko = k0; ko < k1; ko++) {
+        double acc = 0.0;
+        for (int64_t b = 0; b < g.n; b++) {
+          const float* p = dy + (b * g.k + ko) * ohw;
+          float lanes[16] = {};
+          int64_t i = 0;
+          for (; i + 16 <= ohw; i += 16)
+            for (int l = 0; l < 16; l++) lanes[l] += p[i + l];
+          float s = 0.0f;
+          for (; i < ohw; i++) s += p[i];
+          for (int l = 0; l < 16; l++) s += lanes[l];
+          acc += s;
+        }
+        dbias[ko] = float(acc);
+      }
+    });
+  }
+  if (is_depthwise(g)) {
+    parallel_for(g.k, 1, [&](int64_t k0, int64_t k1) { kt.dw_backward_weight(g, x, dy, dw, k0, k1); });
+    return;
+  }
+  const int64_t cg = g.c / g.groups, kg = g.k / g.groups, taps = g.r * g.s, crs = cg * taps;
+  // NHWC copy of x: each (image, row) is a c x w block transposed by the GEMM packer.
+  float* xhwc = tl_nhwc.get(size_t(std::max<int64_t>(1, g.n * hw * g.c)));
+  parallel_for(g.n * g.h, 8, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t b = r / g.h, yy = r - b * g.h;
+      kt.gemm_pack(x + b * g.c * hw + yy * g.w, hw, 1, int(g.c), g.w, int(g.c), xhwc + r * g.w * g.c);
+    }
+  });
+  float* dwt = tl_dw.get(size_t(std::max<int64_t>(1, kg * crs)));
+  for (int64_t gi = 0; gi < g.groups; gi++) {
+    const DyRows rows{dy + gi * kg * ohw, g.k * ohw, ohw};
+    const NhwcTapSource taps_src{xhwc + gi * cg, g.c, cg, g.h, g.w, g.r, g.s, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
+    GemmOutput out;
+    out.c = dwt;
+    out.ldc = crs;
+    sgemm(kg, crs, g.n * ohw, 1.0f, GemmOperand::packed_by(pack_dy_rows, &rows),
+          GemmOperand::packed_by(kt.conv_pack_nhwc_taps, &taps_src), 0.0f, out);
+    // dwt[ko][(t, ci)] -> dw[gi*kg + ko][ci][t]
+    for (int64_t ko = 0; ko < kg; ko++) {
+      float* dst = dw + (gi * kg + ko) * crs;
+      const float* src = dwt + ko * crs;
+      for (int64_t ci = 0; ci < cg; ci++)
+        for (int64_t t = 0; t < taps; t++) dst[ci * taps + t] = src[t * cg + ci];
+    }
+  }
+}
+
+}  // namespace ody
