@@ -48,6 +48,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   }
   if (k % groups !== 0) throw new RangeError(`${op}: weight has ${k} output channels, which is not divisible by groups = ${groups}`);
   if (r === 0 || s === 0) throw new RangeError(`${op}: the kernel size must be positive, got weight ${shapeStr(weight.shape)}`);
+  if (c === 0 || h === 0 || w === 0) throw new RangeError(`${op}: only the batch dimension may be empty, got input ${shapeStr(input.shape)}`);
   if (b) {
     checkVector(b, k, op, 'bias', 'one per output channel');
     checkSameDtype(input, b, op, 'input', 'bias');
@@ -85,24 +86,17 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
 /** The differentiable kernel call on checked arguments. */
 function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
   const cd = computeDtype(x.dtype);
-  // no input values (no channels, or an empty plane seen only through padding): the output is the bias
-  const noInput = g.c === 0 || g.h === 0 || g.w === 0;
-  const [y, ya] = kernelOutput([g.n, g.k, g.oh, g.ow], cd, noInput);
-  if (y.numel() > 0) {
-    if (noInput) {
-      if (bias) { const ba = kernelArray(bias, cd); const plane = g.oh * g.ow; for (let i = 0; i < ya.length; i++) ya[i] = ba[Math.floor(i / plane) % g.k]!; }
-    } else {
-      backend().conv2dForward(g, kernelArray(x, cd), kernelArray(weight, cd), bias ? kernelArray(bias, cd) : null, ya);
-    }
-  }
+  const [y, ya] = kernelOutput([g.n, g.k, g.oh, g.ow], cd);
+  if (y.numel() > 0) backend().conv2dForward(g, kernelArray(x, cd), kernelArray(weight, cd), bias ? kernelArray(bias, cd) : null, ya);
   const out = toDtype(y, x.dtype);
   return record(out, 'conv2d', [x, weight, bias], (grad) => {
     const dy = kernelArray(grad, cd);
-    const empty = grad.numel() === 0 || noInput;
+    // an empty batch (or no output channels): every gradient is zero
+    const empty = grad.numel() === 0;
     let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
     if (x.requiresGrad) {
       const [t, a] = kernelOutput(x.shape, cd, empty);
-      if (!empty && t.numel() > 0) backend().conv2dBackwardInput(g, dy, kernelArray(weight, cd), a);
+      if (!empty) backend().conv2dBackwardInput(g, dy, kernelArray(weight, cd), a);
       dx = toDtype(t, x.dtype);
     }
     const wantBias = bias !== null && bias.requiresGrad;
@@ -110,7 +104,6 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeome
       const [t, a] = kernelOutput(weight.shape, cd, empty);
       const [tb, ab] = bias ? kernelOutput([g.k], cd, empty) : [null, null];
       if (!empty) backend().conv2dBackwardWeight(g, kernelArray(x, cd), dy, a, ab);
-      else if (tb && noInput && grad.numel() > 0) tb.copy_(grad.sum([0, 2, 3]));
       if (weight.requiresGrad) dw = toDtype(t, weight.dtype);
       if (wantBias) db = toDtype(tb!, bias.dtype);
     }
