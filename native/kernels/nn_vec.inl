@@ -101,3 +101,20 @@ static inline float contiguous_max(const float* p, int64_t n) {
   for (; i < n; i++) r = p[i] > r ? p[i] : r;
   return r;
 }
+
+// Lanes base[idx[l]] where mask[l] is non-zero, src[l] elsewhere; masked-out lanes read nothing.
+template <int N>
+static inline typename Vec<N>::f vgather(const float* base, typename Vec<N>::i idx, typename Vec<N>::i mask, typename Vec<N>::f src) {
+  using V = typename Vec<N>::f;
+#if defined(__AVX512F__)
+  if constexpr (N == 16) return (V)_mm512_mask_i32gather_ps((__m512)src, _mm512_movepi32_mask((__m512i)mask), (__m512i)idx, base, 4);
+  if constexpr (N == 8) return (V)_mm256_mmask_i32gather_ps((__m256)src, _mm256_movepi32_mask((__m256i)mask), (__m256i)idx, base, 4);
+  if constexpr (N == 4) return (V)_mm_mmask_i32gather_ps((__m128)src, _mm_movepi32_mask((__m128i)mask), (__m128i)idx, base, 4);
+#elif defined(__AVX2__)
+  if constexpr (N == 8) return (V)_mm256_mask_i32gather_ps((__m256)src, base, (__m256i)idx, (__m256)mask, 4);
+  if constexpr (N == 4) return (V)_mm_mask_i32gather_ps((__m128)src, base, (__m128i)idx, (__m128)mask, 4);
+#endif
+  V v = src;
+  for (int l = 0; l < N; l++) if (mask[l]) v[l] = base[idx[l]];
+  return v;
+}

@@ -64,6 +64,45 @@ static inline void cover_chunks(int64_t out, F&& f) {
   }
 }
 
+// Planes whose output rows are shorter than 8 (but that have at least 4 outputs): row chunks would
+// be mostly empty, so a plane's outputs are taken N at a time across rows, every tap a masked
+// gather. Per output r of a plane, hs/ws are where its window starts (row, column) and base the
+// flat index of that start (it may lie in the padding).
+struct PlaneWindows {
+  explicit PlaneWindows(const Pool2dArgs& g) : n(g.oh * g.ow), hs(size_t(n)), ws(size_t(n)), base(size_t(n)) {
+    for (int64_t oh = 0; oh < g.oh; oh++) {
+      for (int64_t ow = 0; ow < g.ow; ow++) {
+        const size_t r = size_t(oh * g.ow + ow);
+        hs[r] = int32_t(oh * g.sh - g.ph);
+        ws[r] = int32_t(ow * g.sw - g.pw);
+        base[r] = int32_t(hs[r] * g.w + ws[r]);
+      }
+    }
+  }
+  static bool suits(const Pool2dArgs& g) { return g.ow < 8 && g.oh * g.ow >= 4; }
+  int64_t n;
+  std::vector<int32_t> hs, ws, base;
+};
+
+// fn(offset, lanes inside the input) for each tap of the N windows starting at output r.
+template <int N, class F>
+static inline void for_each_tap(const Pool2dArgs& g, const PlaneWindows& t, int64_t r, F&& fn) {
+  using I = typename Vec<N>::i;
+  I h0, w0, b0;
+  std::memcpy(&h0, t.hs.data() + r, sizeof h0);
+  std::memcpy(&w0, t.ws.data() + r, sizeof w0);
+  std::memcpy(&b0, t.base.data() + r, sizeof b0);
+  const int32_t H = int32_t(g.h), W = int32_t(g.w);
+  for (int64_t i = 0; i < g.kh; i++) {
+    const I ih = h0 + int32_t(i * g.dh);
+    const I row_in = (ih >= 0) & (ih < H);
+    for (int64_t j = 0; j < g.kw; j++) {
+      const I iw = w0 + int32_t(j * g.dw);
+      fn(b0 + int32_t(i * g.dh * g.w + j * g.dw), row_in & (iw >= 0) & (iw < W));
+    }
+  }
+}
+
 // ---- max pooling -------------------------------------------------------------------------------
 
 // Per output column: the input column of the window's first tap inside the input (the index an
@@ -128,6 +167,43 @@ static inline void maxpool_one(const Pool2dArgs& g, const float* rows, int64_t s
   idx[ow] = at;
 }
 
+// N outputs from r of a plane taken by PlaneWindows; first = each window's first tap inside the input.
+template <int N>
+static inline void maxpool_gather_chunk(const Pool2dArgs& g, const PlaneWindows& t, const int32_t* first, const float* plane, int64_t r,
+                                        float* y, int32_t* idx) {
+  using V = typename Vec<N>::f;
+  using I = typename Vec<N>::i;
+  const V ninf = vsplat<V>(-std::numeric_limits<float>::infinity());
+  V best = ninf;
+  I at;
+  std::memcpy(&at, first + r, sizeof at);
+  for_each_tap<N>(g, t, r, [&](I off, I in) {
+    const V v = vgather<N>(plane, off, in, ninf);
+    const I take = (v > best) | (v != v);
+    best = take ? v : best;
+    at = take ? off : at;
+  });
+  std::memcpy(y + r, &best, sizeof best);
+  std::memcpy(idx + r, &at, sizeof at);
+}
+
+static void maxpool_gathered(const Pool2dArgs& g, const float* x, float* y, int32_t* idx, int64_t p0, int64_t p1) {
+  const PlaneWindows t(g);
+  std::vector<int32_t> first(size_t(t.n));
+  for (int64_t r = 0; r < t.n; r++) {
+    int64_t i0, i1, j0, j1;
+    pool_taps(t.hs[size_t(r)], g.kh, g.dh, g.h, i0, i1);
+    pool_taps(t.ws[size_t(r)], g.kw, g.dw, g.w, j0, j1);
+    first[size_t(r)] = i0 < i1 && j0 < j1 ? int32_t(t.base[size_t(r)] + i0 * g.dh * g.w + j0 * g.dw) : -1;
+  }
+  for (int64_t p = p0; p < p1; p++) {
+    const float* plane = x + p * g.h * g.w;
+    float* yp = y + p * t.n;
+    int32_t* ip = idx + p * t.n;
+    cover_chunks(t.n, [&](auto n, int64_t r) { maxpool_gather_chunk<decltype(n)::value>(g, t, first.data(), plane, r, yp, ip); });
+  }
+}
+
 template <int S>
 static void maxpool_planes(const Pool2dArgs& g, const float* x, float* y, int32_t* idx, int64_t p0, int64_t p1) {
   PoolRows src(g, -std::numeric_limits<float>::infinity());
@@ -156,7 +232,8 @@ static void maxpool_planes(const Pool2dArgs& g, const float* x, float* y, int32_
 }
 
 static void maxpool2d_f32(const Pool2dArgs& g, const float* x, float* y, int32_t* idx, int64_t p0, int64_t p1) {
-  if (g.sw == 1) maxpool_planes<1>(g, x, y, idx, p0, p1);
+  if (PlaneWindows::suits(g)) maxpool_gathered(g, x, y, idx, p0, p1);
+  else if (g.sw == 1) maxpool_planes<1>(g, x, y, idx, p0, p1);
   else if (g.sw == 2) maxpool_planes<2>(g, x, y, idx, p0, p1);
   else maxpool_planes<0>(g, x, y, idx, p0, p1);
 }
@@ -222,6 +299,37 @@ static inline void avgpool_one(const Pool2dArgs& g, const float* rows, int64_t s
   y[ow] = s / (divisor > 0.0f ? divisor : count[ow] * row_factor);
 }
 
+template <int N>
+static inline void avgpool_gather_chunk(const Pool2dArgs& g, const PlaneWindows& t, const float* div, const float* plane, int64_t r, float* y) {
+  using V = typename Vec<N>::f;
+  using I = typename Vec<N>::i;
+  const V zero = vsplat<V>(0.0f);
+  V s = zero;
+  for_each_tap<N>(g, t, r, [&](I off, I in) { s += vgather<N>(plane, off, in, zero); });
+  vstore(y + r, s / vload<V>(div + r));
+}
+
+static void avgpool_gathered(const Pool2dArgs& g, const float* x, float* y, bool include_pad, float divisor, int64_t p0, int64_t p1) {
+  const PlaneWindows t(g);
+  // Per output: its divisor; a window with no tap inside sums to 0 and gives 0, any divisor will do.
+  std::vector<float> div(size_t(t.n));
+  for (int64_t r = 0; r < t.n; r++) {
+    const int64_t hs = t.hs[size_t(r)], ws = t.ws[size_t(r)];
+    int64_t i0, i1, j0, j1;
+    pool_taps(hs, g.kh, g.dh, g.h, i0, i1);
+    pool_taps(ws, g.kw, g.dw, g.w, j0, j1);
+    const bool empty = i0 >= i1 || j0 >= j1;
+    div[size_t(r)] = divisor > 0.0f ? divisor
+                     : empty ? 1.0f
+                             : float(avg_count(hs, g.kh, g.dh, g.h, g.ph, include_pad) * avg_count(ws, g.kw, g.dw, g.w, g.pw, include_pad));
+  }
+  for (int64_t p = p0; p < p1; p++) {
+    const float* plane = x + p * g.h * g.w;
+    float* yp = y + p * t.n;
+    cover_chunks(t.n, [&](auto n, int64_t r) { avgpool_gather_chunk<decltype(n)::value>(g, t, div.data(), plane, r, yp); });
+  }
+}
+
 template <int S>
 static void avgpool_planes(const Pool2dArgs& g, const float* x, float* y, bool include_pad, float divisor, int64_t p0, int64_t p1) {
   PoolRows src(g, 0.0f);
@@ -247,7 +355,8 @@ static void avgpool_planes(const Pool2dArgs& g, const float* x, float* y, bool i
 }
 
 static void avgpool2d_f32(const Pool2dArgs& g, const float* x, float* y, bool include_pad, float divisor, int64_t p0, int64_t p1) {
-  if (g.sw == 1) avgpool_planes<1>(g, x, y, include_pad, divisor, p0, p1);
+  if (PlaneWindows::suits(g)) avgpool_gathered(g, x, y, include_pad, divisor, p0, p1);
+  else if (g.sw == 1) avgpool_planes<1>(g, x, y, include_pad, divisor, p0, p1);
   else if (g.sw == 2) avgpool_planes<2>(g, x, y, include_pad, divisor, p0, p1);
   else avgpool_planes<0>(g, x, y, include_pad, divisor, p0, p1);
 }
