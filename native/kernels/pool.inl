@@ -238,8 +238,57 @@ static void maxpool2d_f32(const Pool2dArgs& g, const float* x, float* y, int32_t
   else maxpool_planes<0>(g, x, y, idx, p0, p1);
 }
 
+// Windows of width 2 and stride 2 that tile the rows (the zoo's MaxPool2d(2)): each input is in
+// at most one window, so dx is written in one pass, every input taking its window's dy when it is
+// that window's maximum: N outputs cover 2N inputs, with lanes duplicated by a shuffle.
+static bool maxpool_bwd_pairs(const Pool2dArgs& g) {
+  return g.kw == 2 && g.sw == 2 && g.kh == g.sh && g.dh == 1 && g.dw == 1 && g.ph == 0 && g.pw == 0;
+}
+
+template <int N, size_t... L>
+static inline void maxpool_bwd_pair_chunk(const int32_t* ir, const float* gr, float* d, int32_t pos, std::index_sequence<L...>) {
+  using V = typename Vec<N>::f;
+  using I = typename Vec<N>::i;
+  I iv;
+  std::memcpy(&iv, ir, sizeof iv);
+  const V gv = vload<V>(gr);
+  const I lane = {int32_t(L)...};
+  const I ilo = __builtin_shufflevector(iv, iv, int(L / 2)...), ihi = __builtin_shufflevector(iv, iv, int(N / 2 + L / 2)...);
+  const V glo = __builtin_shufflevector(gv, gv, int(L / 2)...), ghi = __builtin_shufflevector(gv, gv, int(N / 2 + L / 2)...);
+  const V zero = vsplat<V>(0.0f);
+  vstore(d, ilo == lane + pos ? glo : zero);
+  vstore(d + N, ihi == lane + (pos + N) ? ghi : zero);
+}
+
+template <int N>
+static inline void maxpool_bwd_pair_row(const Pool2dArgs& g, const int32_t* ir, const float* gr, float* d, int32_t pos, int64_t& ow) {
+  for (; ow + N <= g.ow && 2 * (ow + N) <= g.w; ow += N)
+    maxpool_bwd_pair_chunk<N>(ir + ow, gr + ow, d + 2 * ow, pos + int32_t(2 * ow), std::make_index_sequence<N>{});
+  if constexpr (N > 4) maxpool_bwd_pair_row<N / 2>(g, ir, gr, d, pos, ow);
+}
+
+static void maxpool_bwd_pairs_planes(const Pool2dArgs& g, const float* dy, const int32_t* idx, float* dx, int64_t p0, int64_t p1) {
+  for (int64_t p = p0; p < p1; p++) {
+    for (int64_t r = 0; r < g.h; r++) {
+      float* d = dx + (p * g.h + r) * g.w;
+      const int64_t oh = r / g.sh;
+      if (oh >= g.oh) { std::memset(d, 0, sizeof(float) * size_t(g.w)); continue; }
+      const int32_t* ir = idx + (p * g.oh + oh) * g.ow;
+      const float* gr = dy + (p * g.oh + oh) * g.ow;
+      const int32_t pos = int32_t(r * g.w);
+      int64_t ow = 0;
+      maxpool_bwd_pair_row<kLanes>(g, ir, gr, d, pos, ow);
+      for (int64_t c = 2 * ow; c < g.w; c++) {
+        const int64_t o = c / 2;
+        d[c] = o < g.ow && ir[o] == pos + c ? gr[o] : 0.0f;
+      }
+    }
+  }
+}
+
 // dx = 0, then dx[plane, idx] += dy; an index outside the plane (an empty window's -1) is skipped.
 static void maxpool2d_bwd_f32(const Pool2dArgs& g, const float* dy, const int32_t* idx, float* dx, int64_t p0, int64_t p1) {
+  if (maxpool_bwd_pairs(g)) { maxpool_bwd_pairs_planes(g, dy, idx, dx, p0, p1); return; }
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   for (int64_t p = p0; p < p1; p++) {
     float* d = dx + p * hw;
