@@ -52,8 +52,11 @@ function cases(): BenchCase[] {
   pool('vgg', 64, 32, 2, 2, 0, false);
   pool('vgg', 128, 16, 2, 2, 0, false);
   pool('vgg', 256, 8, 2, 2, 0, false);
+  pool('vgg', 512, 4, 2, 2, 0, false);
+  pool('alexnet', 192, 8, 2, 2, 0, false);
   pool('googlenet', 64, 32, 3, 2, 1, true);
   pool('googlenet', 480, 16, 3, 2, 1, true);
+  pool('googlenet', 832, 8, 3, 2, 1, true);
   pool('inception', 192, 16, 3, 1, 1, false);
   for (const [c, h] of [[64, 32], [128, 16], [256, 8], [512, 4]] as const) {
     out.push({ id: `batchnorm ${c}x${h}`, op: 'batchnorm', label: `batch_norm train fwd+bwd ${N}x${c}x${h}x${h}`, params: { n: N, c, h, w: h } });

@@ -17,33 +17,51 @@ function taps(start: number, k: number, d: number, size: number): [number, numbe
   return [first, Math.max(first, end)];
 }
 
-/** Max over each window (first maximum wins, a NaN replaces any number, as PyTorch's CPU kernel). */
-export function maxPool2dForward(g: Pool2dGeometry, x: FloatArray, y: FloatArray, indices: Int32Array): void {
-  const { h, w, oh: OH, ow: OW } = g;
+/** One pooling window: its plane, output index in the plane, and its taps inside the input. */
+interface Window {
+  plane: number; out: number;
+  /** first row / column of the window (may be in the padding) */
+  hs: number; ws: number;
+  /** taps [i0, i1) down and [j0, j1) across that fall inside the input */
+  i0: number; i1: number; j0: number; j1: number;
+}
+
+/** Calls fn for every window, plane by plane in row-major output order (one object, reused). */
+function forEachWindow(g: Pool2dGeometry, fn: (w: Readonly<Window>) => void): void {
+  const win: Window = { plane: 0, out: 0, hs: 0, ws: 0, i0: 0, i1: 0, j0: 0, j1: 0 };
   for (let p = 0; p < g.planes; p++) {
-    const xb = p * h * w, yb = p * OH * OW;
-    for (let oh = 0; oh < OH; oh++) {
-      const hs = oh * g.strideH - g.padH;
-      const [i0, i1] = taps(hs, g.kh, g.dilationH, h);
-      for (let ow = 0; ow < OW; ow++) {
-        const ws = ow * g.strideW - g.padW;
-        const [j0, j1] = taps(ws, g.kw, g.dilationW, w);
-        let best = -Infinity;
-        // An all -Inf window reports its first tap (an empty one, impossible for PyTorch's shapes, -1).
-        let at = i0 < i1 && j0 < j1 ? (hs + i0 * g.dilationH) * w + ws + j0 * g.dilationW : -1;
-        for (let i = i0; i < i1; i++) {
-          const row = (hs + i * g.dilationH) * w;
-          for (let j = j0; j < j1; j++) {
-            const idx = row + ws + j * g.dilationW;
-            const v = x[xb + idx]!;
-            if (v > best || v !== v) { best = v; at = idx; }
-          }
-        }
-        y[yb + oh * OW + ow] = best;
-        indices[yb + oh * OW + ow] = at;
+    win.plane = p;
+    for (let oh = 0; oh < g.oh; oh++) {
+      win.hs = oh * g.strideH - g.padH;
+      [win.i0, win.i1] = taps(win.hs, g.kh, g.dilationH, g.h);
+      for (let ow = 0; ow < g.ow; ow++) {
+        win.out = oh * g.ow + ow;
+        win.ws = ow * g.strideW - g.padW;
+        [win.j0, win.j1] = taps(win.ws, g.kw, g.dilationW, g.w);
+        fn(win);
       }
     }
   }
+}
+
+/** Max over each window (first maximum wins, a NaN replaces any number, as PyTorch's CPU kernel). */
+export function maxPool2dForward(g: Pool2dGeometry, x: FloatArray, y: FloatArray, indices: Int32Array): void {
+  forEachWindow(g, ({ plane, out, hs, ws, i0, i1, j0, j1 }) => {
+    const xb = plane * g.h * g.w;
+    let best = -Infinity;
+    // An all -Inf window reports its first tap (an empty one, impossible for PyTorch's shapes, -1).
+    let at = i0 < i1 && j0 < j1 ? (hs + i0 * g.dilationH) * g.w + ws + j0 * g.dilationW : -1;
+    for (let i = i0; i < i1; i++) {
+      const row = (hs + i * g.dilationH) * g.w;
+      for (let j = j0; j < j1; j++) {
+        const idx = row + ws + j * g.dilationW;
+        const v = x[xb + idx]!;
+        if (v > best || v !== v) { best = v; at = idx; }
+      }
+    }
+    y[plane * g.oh * g.ow + out] = best;
+    indices[plane * g.oh * g.ow + out] = at;
+  });
 }
 
 /** dx = 0, then dx[plane, indices] += dy (negative indices, from empty windows, are skipped). */
@@ -71,56 +89,38 @@ function avgCount(start: number, k: number, d: number, size: number, pad: number
   return b - a;
 }
 
+function avgDivisor(g: Pool2dGeometry, w: Readonly<Window>, countIncludePad: boolean, divisor: number): number {
+  if (divisor > 0) return divisor;
+  return avgCount(w.hs, g.kh, g.dilationH, g.h, g.padH, countIncludePad) * avgCount(w.ws, g.kw, g.dilationW, g.w, g.padW, countIncludePad);
+}
+
 /** Average of each window; divisor > 0 overrides the count. An empty window gives 0. */
 export function avgPool2dForward(g: Pool2dGeometry, x: FloatArray, y: FloatArray, countIncludePad: boolean, divisor: number): void {
-  const { h, w, oh: OH, ow: OW } = g;
-  for (let p = 0; p < g.planes; p++) {
-    const xb = p * h * w, yb = p * OH * OW;
-    for (let oh = 0; oh < OH; oh++) {
-      const hs = oh * g.strideH - g.padH;
-      const [i0, i1] = taps(hs, g.kh, g.dilationH, h);
-      const ch = avgCount(hs, g.kh, g.dilationH, h, g.padH, countIncludePad);
-      for (let ow = 0; ow < OW; ow++) {
-        const ws = ow * g.strideW - g.padW;
-        const [j0, j1] = taps(ws, g.kw, g.dilationW, w);
-        let sum = 0;
-        for (let i = i0; i < i1; i++) {
-          const row = xb + (hs + i * g.dilationH) * w + ws;
-          for (let j = j0; j < j1; j++) sum += x[row + j * g.dilationW]!;
-        }
-        const empty = i0 >= i1 || j0 >= j1;
-        const div = divisor > 0 ? divisor : ch * avgCount(ws, g.kw, g.dilationW, w, g.padW, countIncludePad);
-        y[yb + oh * OW + ow] = empty ? 0 : sum / div;
-      }
+  forEachWindow(g, (w) => {
+    const { plane, out, hs, ws, i0, i1, j0, j1 } = w;
+    let sum = 0;
+    for (let i = i0; i < i1; i++) {
+      const row = plane * g.h * g.w + (hs + i * g.dilationH) * g.w + ws;
+      for (let j = j0; j < j1; j++) sum += x[row + j * g.dilationW]!;
     }
-  }
+    const empty = i0 >= i1 || j0 >= j1;
+    y[plane * g.oh * g.ow + out] = empty ? 0 : sum / avgDivisor(g, w, countIncludePad, divisor);
+  });
 }
 
 /** dx = 0, then each dy / divisor is added to every input of its window. */
 export function avgPool2dBackward(g: Pool2dGeometry, dy: FloatArray, dx: FloatArray, countIncludePad: boolean, divisor: number): void {
-  const { h, w, oh: OH, ow: OW } = g;
-  dx.fill(0, 0, g.planes * h * w);
-  const acc = new Float64Array(h * w);
-  for (let p = 0; p < g.planes; p++) {
-    const xb = p * h * w, yb = p * OH * OW;
-    acc.fill(0);
-    for (let oh = 0; oh < OH; oh++) {
-      const hs = oh * g.strideH - g.padH;
-      const [i0, i1] = taps(hs, g.kh, g.dilationH, h);
-      const ch = avgCount(hs, g.kh, g.dilationH, h, g.padH, countIncludePad);
-      for (let ow = 0; ow < OW; ow++) {
-        const ws = ow * g.strideW - g.padW;
-        const [j0, j1] = taps(ws, g.kw, g.dilationW, w);
-        const div = divisor > 0 ? divisor : ch * avgCount(ws, g.kw, g.dilationW, w, g.padW, countIncludePad);
-        const v = dy[yb + oh * OW + ow]! / div;
-        for (let i = i0; i < i1; i++) {
-          const row = (hs + i * g.dilationH) * w + ws;
-          for (let j = j0; j < j1; j++) acc[row + j * g.dilationW] += v;
-        }
-      }
+  const hw = g.h * g.w;
+  const acc = new Float64Array(g.planes * hw);
+  forEachWindow(g, (w) => {
+    const { plane, out, hs, ws, i0, i1, j0, j1 } = w;
+    const v = dy[plane * g.oh * g.ow + out]! / avgDivisor(g, w, countIncludePad, divisor);
+    for (let i = i0; i < i1; i++) {
+      const row = plane * hw + (hs + i * g.dilationH) * g.w + ws;
+      for (let j = j0; j < j1; j++) acc[row + j * g.dilationW] += v;
     }
-    for (let i = 0; i < h * w; i++) dx[xb + i] = acc[i]!;
-  }
+  });
+  for (let i = 0; i < acc.length; i++) dx[i] = acc[i]!;
 }
 
 /** PyTorch's adaptive window along one axis: [floor(i * size / out), ceil((i + 1) * size / out)). */
