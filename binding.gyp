@@ -31,7 +31,8 @@
         "native/bind_gemm.cc",
         "native/conv/conv.cc",
         "native/bind_conv.cc",
-        "native/bind_bench.cc"
+        "native/bind_bench.cc",
+        "native/bind_optim.cc"
       ],
       "dependencies": ["kernels_scalar"],
       "conditions": [

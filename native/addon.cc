@@ -32,6 +32,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_gemm(env, exports);
   register_conv(env, exports);
   register_bench(env, exports);
+  register_optim(env, exports);
   return exports;
 }
 

@@ -55,6 +55,12 @@ struct Kernels {
   void (*dw_forward)(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y, int64_t p0, int64_t p1) = nullptr;
   void (*dw_backward_input)(const ConvGeom& g, const float* dy, const float* w, float* dx, int64_t p0, int64_t p1) = nullptr;
   void (*dw_backward_weight)(const ConvGeom& g, const float* x, const float* dy, float* dw, int64_t k0, int64_t k1) = nullptr;
+
+  // optimizers (kernels/optim.inl): fused in-place updates over n contiguous elements; h holds the
+  // coefficients as laid out by src/backend/native-optim.ts; absent state pointers are nullptr
+  void (*sgd_f32)(float* p, const float* g, float* buf, int64_t n, const double* h) = nullptr;
+  void (*adam_f32)(float* p, const float* g, float* m, float* v, float* vmax, int64_t n, const double* h) = nullptr;
+  void (*rmsprop_f32)(float* p, const float* g, float* sq, float* ga, float* buf, int64_t n, const double* h) = nullptr;
 };
 
 // The selected table.

@@ -6,3 +6,4 @@ export { backendInfo, setBackend, setNumThreads, type BackendInfo } from './back
 export * as io from './io/index.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
+export * as optim from './optim/index.js';

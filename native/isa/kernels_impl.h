@@ -25,6 +25,7 @@ namespace ODY_ISA {
 #include "kernels/softmax.inl"
 #include "kernels/gemm.inl"
 #include "kernels/conv.inl"
+#include "kernels/optim.inl"
 
 inline void fill_all(Kernels& k) {
   fill_elementwise(k);
@@ -33,6 +34,7 @@ inline void fill_all(Kernels& k) {
   fill_softmax(k);
   fill_gemm(k);
   fill_conv(k);
+  fill_optim(k);
 }
 
 }  // namespace ODY_ISA

@@ -35,6 +35,60 @@ export interface Pool2dGeometry {
   readonly oh: number; readonly ow: number;
 }
 
+// ---- optimizer updates (fused, in place; coefficients computed by src/optim) ---------------
+// One pass per parameter: each element's parameter, gradient and state are read once and written
+// once. The coefficients are float64 numbers; kernels on float32 data round each to float32
+// first (as PyTorch does with Python scalars) and then follow PyTorch's single-tensor
+// implementation op by op, each op rounded to float32, without fused multiply-add, so the native
+// kernels give the same bits as the TypeScript reference on every instruction set.
+
+/** SGD: g = sign*grad (+ wd*p); buf = momentum*buf + (1-dampening)*g (or buf = g first); p += negLr * (nesterov ? g + momentum*buf : buf). */
+export interface SgdCoefficients {
+  readonly gradSign: 1 | -1;
+  readonly weightDecay: number;
+  /** 0: no momentum buffer (buf is null). */
+  readonly momentum: number;
+  readonly oneMinusDampening: number;
+  readonly nesterov: boolean;
+  /** The buffer's first step: buf = g. */
+  readonly initBuffer: boolean;
+  readonly negLr: number;
+}
+
+/** Adam / AdamW: p *= decoupledDecay; g = sign*grad (+ wd*p); m, v moments; p += negStepSize * m / (sqrt(v or max v) / bc2Sqrt + eps). */
+export interface AdamCoefficients {
+  readonly gradSign: 1 | -1;
+  /** L2 penalty added to the gradient (Adam); 0 for none. */
+  readonly weightDecay: number;
+  /** AdamW's factor 1 - lr * weightDecay applied to p first; 1 for none. */
+  readonly decoupledDecay: number;
+  readonly beta1: number;
+  readonly oneMinusBeta1: number;
+  readonly beta2: number;
+  readonly oneMinusBeta2: number;
+  /** Use and update maxExpAvgSq (not null then). */
+  readonly amsgrad: boolean;
+  readonly biasCorrection2Sqrt: number;
+  readonly eps: number;
+  /** -lr / (1 - beta1^step) */
+  readonly negStepSize: number;
+}
+
+/** RMSprop: sq = alpha*sq + (1-alpha)*g*g; avg = sqrt(sq (- gAvg^2 when centered)) + eps; p += negLr * g / avg, or through a momentum buffer. */
+export interface RmspropCoefficients {
+  readonly gradSign: 1 | -1;
+  readonly weightDecay: number;
+  readonly alpha: number;
+  readonly oneMinusAlpha: number;
+  readonly eps: number;
+  /** gradAvg is not null when centered. */
+  readonly centered: boolean;
+  /** 0: no momentum buffer (buf is null). */
+  readonly momentum: number;
+  readonly negLr: number;
+}
+
+
 export interface Backend {
   readonly name: 'js' | 'native';
   /** Threads used by kernels (1 for the TypeScript backend). */
@@ -123,4 +177,10 @@ export interface Backend {
   softmaxForward(outer: number, dim: number, inner: number, x: FloatArray, y: FloatArray, log: boolean): void;
   /** dx from y (the forward output) and dy. */
   softmaxBackward(outer: number, dim: number, inner: number, y: FloatArray, dy: FloatArray, dx: FloatArray, log: boolean): void;
+
+  // ---- optimizer updates (see the coefficient interfaces above) --------------------------
+  /** p and g are read at pOff / gOff; the state arrays hold exactly n elements from index 0. */
+  sgdUpdate(n: number, p: FloatArray, pOff: number, g: FloatArray, gOff: number, buf: FloatArray | null, c: SgdCoefficients): void;
+  adamUpdate(n: number, p: FloatArray, pOff: number, g: FloatArray, gOff: number, expAvg: FloatArray, expAvgSq: FloatArray, maxExpAvgSq: FloatArray | null, c: AdamCoefficients): void;
+  rmspropUpdate(n: number, p: FloatArray, pOff: number, g: FloatArray, gOff: number, squareAvg: FloatArray, gradAvg: FloatArray | null, buf: FloatArray | null, c: RmspropCoefficients): void;
 }

@@ -13,6 +13,7 @@ import { normOverrides, type NormAddon } from './native-norm.js';
 import { poolOverrides, type PoolAddon } from './native-pool.js';
 import { softmaxOverrides, type SoftmaxAddon } from './native-softmax.js';
 import { gemmOverrides, type GemmAddon } from './native-gemm.js';
+import { optimOverrides, type OptimAddon } from './native-optim.js';
 
 /** The addon's own state functions (native/bind_core.cc). */
 export interface CoreAddon {
@@ -22,7 +23,7 @@ export interface CoreAddon {
 }
 
 /** Everything the addon exports: one interface per family. */
-export type Addon = CoreAddon & ElementwiseAddon & PoolAddon & NormAddon & SoftmaxAddon & GemmAddon & ConvAddon;
+export type Addon = CoreAddon & ElementwiseAddon & PoolAddon & NormAddon & SoftmaxAddon & GemmAddon & ConvAddon & OptimAddon;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Where node-gyp puts the addon (this file is compiled to dist/src/backend). */
@@ -54,5 +55,6 @@ export function createNativeBackend(addon: Addon, js: Backend): Backend {
     ...softmaxOverrides(addon, js),
     ...gemmOverrides(addon, js),
     ...convOverrides(addon, js),
+    ...optimOverrides(addon, js),
   };
 }

@@ -7,6 +7,7 @@ import { addcdiv, addcmul, binary, cast, copyStrided, fill, unary, where } from 
 import { gemm } from './gemm.js';
 import { batchNormBackward, batchNormForward, lrnBackward, lrnForward } from './norm.js';
 import { adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
+import { adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 import { reduce } from './reduce.js';
 import { softmaxBackward, softmaxForward } from './softmax.js';
 
@@ -22,5 +23,6 @@ export function createJsBackend(): Backend {
     maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward, adaptiveAvgPool2dForward, adaptiveAvgPool2dBackward,
     batchNormForward, batchNormBackward, lrnForward, lrnBackward,
     softmaxForward, softmaxBackward,
+    sgdUpdate, adamUpdate, rmspropUpdate,
   };
 }
