@@ -32,7 +32,10 @@
         "native/conv/conv.cc",
         "native/bind_conv.cc",
         "native/bind_bench.cc",
-        "native/bind_optim.cc"
+        "native/bind_optim.cc",
+        "native/bind_cast.cc",
+        "native/bind_copy.cc",
+        "native/bind_reduce.cc"
       ],
       "dependencies": ["kernels_scalar"],
       "conditions": [

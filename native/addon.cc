@@ -33,6 +33,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_conv(env, exports);
   register_bench(env, exports);
   register_optim(env, exports);
+  register_cast(env, exports);
+  register_copy(env, exports);
+  register_reduce(env, exports);
   return exports;
 }
 

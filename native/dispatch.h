@@ -11,13 +11,37 @@ namespace ody {
 
 struct ConvGeom;
 
+// elementwise: a rows x cols block of a binary op; out row r starts at r * out_row (its columns
+// are contiguous), a and b step by (a_row, a_col) and (b_row, b_col) elements.
+struct BinaryBlock {
+  const float* a; int64_t a_row, a_col;
+  const float* b; int64_t b_row, b_col;
+  int64_t rows, cols, out_row;
+};
+
+// casts: element kinds (mirrored by CAST_KIND in src/backend/native-cast.ts)
+enum CastKind { kCastF32 = 0, kCastF64 = 1, kCastF16 = 2, kCastBF16 = 3, kCastI32 = 4, kCastU8 = 5, kCastBool = 6, kCastI64 = 7 };
+
+// reductions: the partial result of one row or column. value holds sums (in double), extremes
+// and any/all; index the argmax/argmin position (value is then the element there).
+struct ReducePartial {
+  double value;
+  int64_t index;
+};
+
 struct Kernels {
   const char* isa = "none";
   // Families append their entries below (keep one block per family).
 
-  // elementwise (kernels/elementwise.inl); return false for an op code they do not handle
-  bool (*unary_f32)(int op, const float* x, float* y, int64_t n, float p1, float p2) = nullptr;
-  bool (*binary_f32)(int op, const float* a, int64_t sa, const float* b, int64_t sb, float* out, int64_t n, float p1) = nullptr;
+  // elementwise (kernels/elementwise.inl); the bool ones return false for an op code they do not
+  // handle (the caller then falls back to TypeScript)
+  bool (*unary_f32)(int op, const float* x, float* y, int64_t n, double p1, double p2) = nullptr;
+  bool (*unary_f32_u8)(int op, const float* x, uint8_t* y, int64_t n) = nullptr;
+  void (*affine_f32)(const float* x, float* y, int64_t n, double p1, double p2) = nullptr;
+  bool (*binary_f32)(int op, const BinaryBlock& blk, float* out, double p1) = nullptr;
+  bool (*compare_f32_u8)(int op, const BinaryBlock& blk, uint8_t* out) = nullptr;
+  void (*where_f32)(const uint8_t* c, int64_t sc, const float* a, int64_t sa, const float* b, int64_t sb, float* out, int64_t n) = nullptr;
+  void (*addc_f32)(bool mul, float* y, const float* t1, const float* t2, double value, int64_t n) = nullptr;
 
   // pooling (kernels/pool.inl) over planes [p0, p1)
   void (*maxpool2d_f32)(const Pool2dArgs& g, const float* x, float* y, int32_t* idx, int64_t p0, int64_t p1) = nullptr;
@@ -61,6 +85,17 @@ struct Kernels {
   void (*sgd_f32)(float* p, const float* g, float* buf, int64_t n, const double* h) = nullptr;
   void (*adam_f32)(float* p, const float* g, float* m, float* v, float* vmax, int64_t n, const double* h) = nullptr;
   void (*rmsprop_f32)(float* p, const float* g, float* sq, float* ga, float* buf, int64_t n, const double* h) = nullptr;
+
+  // casts (kernels/cast.inl): n elements from src to dst, kinds are CastKind
+  void (*cast)(int src_kind, int dst_kind, const void* src, void* dst, int64_t n) = nullptr;
+
+  // copies (kernels/copy.inl): dst[r * dst_row + c] = src[r + c * src_col] for r < rows, c < cols
+  void (*transpose)(int elem_size, const void* src, int64_t src_col, void* dst, int64_t dst_row, int64_t rows, int64_t cols) = nullptr;
+
+  // reductions (kernels/reduce.inl), op codes of ReduceOp in src/backend/ops.ts. A row: the
+  // partial result of x[0..n). Columns: x[r * stride + c] for r < red, c < cols into cols partials.
+  void (*reduce_row_f32)(int op, const float* x, int64_t n, ReducePartial* out) = nullptr;
+  void (*reduce_cols_f32)(int op, const float* x, int64_t red, int64_t stride, int64_t cols, ReducePartial* out) = nullptr;
 };
 
 // The selected table.

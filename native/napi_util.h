@@ -39,5 +39,8 @@ void register_gemm(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
 void register_bench(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
+void register_cast(Napi::Env env, Napi::Object exports);
+void register_copy(Napi::Env env, Napi::Object exports);
+void register_reduce(Napi::Env env, Napi::Object exports);
 
 }  // namespace ody

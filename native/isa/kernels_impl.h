@@ -13,6 +13,7 @@
 #endif
 
 #include "conv/conv_geom.h"
+#include "cpu.h"
 #include "dispatch.h"
 
 namespace ody {
@@ -20,6 +21,9 @@ namespace ODY_ISA {
 
 // Kernel families (each file defines fill_<family>(Kernels&)).
 #include "kernels/elementwise.inl"
+#include "kernels/cast.inl"
+#include "kernels/copy.inl"
+#include "kernels/reduce.inl"
 #include "kernels/pool.inl"
 #include "kernels/norm.inl"
 #include "kernels/softmax.inl"
@@ -35,6 +39,9 @@ inline void fill_all(Kernels& k) {
   fill_gemm(k);
   fill_conv(k);
   fill_optim(k);
+  fill_cast(k);
+  fill_copy(k);
+  fill_reduce(k);
 }
 
 }  // namespace ODY_ISA

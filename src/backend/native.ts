@@ -14,6 +14,8 @@ import { poolOverrides, type PoolAddon } from './native-pool.js';
 import { softmaxOverrides, type SoftmaxAddon } from './native-softmax.js';
 import { gemmOverrides, type GemmAddon } from './native-gemm.js';
 import { optimOverrides, type OptimAddon } from './native-optim.js';
+import { castOverrides, type CastAddon } from './native-cast.js';
+import { reduceOverrides, type ReduceAddon } from './native-reduce.js';
 
 /** The addon's own state functions (native/bind_core.cc). */
 export interface CoreAddon {
@@ -23,7 +25,7 @@ export interface CoreAddon {
 }
 
 /** Everything the addon exports: one interface per family. */
-export type Addon = CoreAddon & ElementwiseAddon & PoolAddon & NormAddon & SoftmaxAddon & GemmAddon & ConvAddon & OptimAddon;
+export type Addon = CoreAddon & ElementwiseAddon & PoolAddon & NormAddon & SoftmaxAddon & GemmAddon & ConvAddon & OptimAddon & CastAddon & ReduceAddon;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Where node-gyp puts the addon (this file is compiled to dist/src/backend). */
@@ -56,5 +58,7 @@ export function createNativeBackend(addon: Addon, js: Backend): Backend {
     ...gemmOverrides(addon, js),
     ...convOverrides(addon, js),
     ...optimOverrides(addon, js),
+    ...castOverrides(addon, js),
+    ...reduceOverrides(addon, js),
   };
 }

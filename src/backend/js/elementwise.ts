@@ -8,6 +8,21 @@ import type { BinaryOp, UnaryOp } from '../ops.js';
 type Fn1 = (x: number, p1: number, p2: number) => number;
 type Fn2 = (a: number, b: number, p1: number) => number;
 
+/** erfc(x) for x >= 2.5 by its continued fraction (modified Lentz). */
+function erfcLarge(x: number): number {
+  if (x === Infinity) return 0;
+  let f = x, c = x, d = 0;
+  for (let n = 1; n < 200; n++) {
+    const an = n / 2;
+    d = x + an * d; d = 1 / d;
+    c = x + an / c;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
 function erf(x: number): number {
   // Abramowitz-Stegun 7.1.26 is too coarse for float32; use the series / continued fraction pair.
   const ax = Math.abs(x);
@@ -22,18 +37,43 @@ function erf(x: number): number {
     }
     return (2 / Math.sqrt(Math.PI)) * sum;
   }
-  // erfc continued fraction (Lentz) for large |x|
-  let f = ax, c = ax, d = 0;
-  for (let n = 1; n < 200; n++) {
-    const an = n / 2;
-    d = ax + an * d; d = 1 / d;
-    c = ax + an / c;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  const erfc = erfcLarge(ax);
   return x > 0 ? 1 - erfc : erfc - 1;
+}
+
+/** erfc without the cancellation of 1 - erf(x) in the right tail. */
+function erfc(x: number): number {
+  if (x !== x) return x;
+  return x >= 2.5 ? erfcLarge(x) : 1 - erf(x);
+}
+
+/**
+ * gelu(x) = x * Phi(x) = 0.5 x erfc(-x / sqrt 2): accurate in the negative tail, where
+ * 0.5 x (1 + erf(x / sqrt 2)) cancels to 0. gelu(-Infinity) is NaN, as in PyTorch.
+ */
+function gelu(x: number): number {
+  return 0.5 * x * erfc(-x / Math.SQRT2);
+}
+
+/** C's pow (PyTorch uses it): unlike Math.pow, pow(1, y) = 1 for every y and pow(-1, +-Infinity) = 1. */
+export function cpow(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+
+/** floor(a / b) the way Python and PyTorch compute it (exact where a / b rounds to an integer). */
+function floorDivide(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && (b < 0) !== (mod < 0)) div -= 1;
+  if (div === 0) {
+    const q = a / b;
+    return q < 0 || Object.is(q, -0) ? -0 : 0;
+  }
+  let fl = Math.floor(div);
+  if (div - fl > 0.5) fl += 1;
+  return fl;
 }
 
 const relu: Fn1 = (x) => (x > 0 ? x : x !== x ? x : 0);
@@ -51,7 +91,8 @@ export const UNARY: Record<UnaryOp, Fn1> = {
   relu,
   square: (x) => x * x,
   reciprocal: (x) => 1 / x,
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  // PyTorch's (0 < x) - (x < 0): sign(-0) = 0 and sign(NaN) = 0
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   sin: Math.sin,
   cos: Math.cos,
   log1p: Math.log1p,
@@ -65,15 +106,16 @@ export const UNARY: Record<UnaryOp, Fn1> = {
   },
   trunc: Math.trunc,
   erf,
-  gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+  gelu,
   silu: (x) => x / (1 + Math.exp(-x)),
   softplus: (x) => (x > 20 ? x : Math.log1p(Math.exp(x))),
   clamp,
   leakyRelu: (x, s) => (x > 0 ? x : x * s),
-  powScalar: (x, p) => Math.pow(x, p),
+  // PyTorch takes p = 0.5 and -0.5 as sqrt and rsqrt (so (-0) ** -0.5 = -Infinity)
+  powScalar: (x, p) => (p === 0.5 ? Math.sqrt(x) : p === -0.5 ? 1 / Math.sqrt(x) : cpow(x, p)),
   affine: (x, a, b) => a * x + b,
   relu6: (x) => clamp(x, 0, 6),
-  rpowScalar: (x, base) => Math.pow(base, x),
+  rpowScalar: (x, base) => cpow(base, x),
   log2: Math.log2,
   exp2: (x) => Math.pow(2, x),
   logicalNot: (x) => (x === 0 ? 1 : 0),
@@ -92,7 +134,7 @@ export const BINARY: Record<BinaryOp, Fn2> = {
   sub: (a, b, alpha) => a - alpha * b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: Math.pow,
+  pow: cpow,
   maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
   minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
   eq: (a, b) => (a === b ? 1 : 0),
@@ -103,7 +145,7 @@ export const BINARY: Record<BinaryOp, Fn2> = {
   ge: (a, b) => (a >= b ? 1 : 0),
   atan2: Math.atan2,
   remainder: pyRemainder,
-  floorDiv: (a, b) => Math.floor(a / b),
+  floorDiv: floorDivide,
   logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
   logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
   logicalXor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
