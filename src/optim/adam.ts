@@ -8,7 +8,7 @@ import type { AdamCoefficients } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { describe } from '../tensor/dtype.js';
 import { checkBoolean, checkKnownOptions, checkNumber } from './check.js';
-import { loadedStep, loadedTensor, Optimizer, usableState, type ParamGroup, type Params } from './optimizer.js';
+import { loadedStep, loadedTensor, Optimizer, type ParamGroup, type Params } from './optimizer.js';
 import { updateParam } from './param-update.js';
 
 export interface AdamOptions {
@@ -54,11 +54,15 @@ export abstract class AdamFamily extends Optimizer<AdamOptions, AdamState> {
 
   protected updateParam(param: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>): void {
     let st = this.state.get(param);
-    if (!st || !usableState(st.expAvg, param) || !usableState(st.expAvgSq, param)) {
+    const expAvg = this.fitState(st?.expAvg, param), expAvgSq = this.fitState(st?.expAvgSq, param);
+    if (!st || !expAvg || !expAvgSq) {
       st = { step: 0, expAvg: this.zerosState(param), expAvgSq: this.zerosState(param) };
       this.state.set(param, st);
+    } else {
+      st.expAvg = expAvg;
+      st.expAvgSq = expAvgSq;
     }
-    if (g.amsgrad && !usableState(st.maxExpAvgSq, param)) st.maxExpAvgSq = this.zerosState(param);
+    if (g.amsgrad) st.maxExpAvgSq = this.fitState(st.maxExpAvgSq, param) ?? this.zerosState(param);
     st.step += 1;
     const [beta1, beta2] = g.betas;
     // As PyTorch: the bias corrections in float64 from the step count.

@@ -211,7 +211,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
         throw new RangeError(`${where}: parameter group ${gi} has ${Array.isArray(sg?.params) ? sg.params.length : 'no'} parameters in the state dict, ${own.params.length} in the optimizer`);
       }
       sg.params.forEach((id, j) => byIndex.set(Number(id), own.params[j]!));
-      const group: Record<string, unknown> = {};
+      const group: Record<string, unknown> = { ...this.defaults }; // options older dicts lack, as PyTorch's __setstate__
       for (const [k, v] of Object.entries(sg)) {
         if (k !== 'params') group[snakeToCamel(k)] = Array.isArray(v) ? [...v] : v;
       }
@@ -239,11 +239,25 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
       return t.item();
     }
     if (!sameShape(t.shape, param.shape)) throw new RangeError(`${where}: shape ${shapeStr(t.shape)}, the parameter has ${shapeStr(param.shape)}`);
-    const dtype = stateDType(param);
-    const out = Tensor.empty(param.shape, dtype);
-    noGrad(() => out.copy_(t.dtype === dtype ? t : t.to(dtype)));
-    return out;
+    return stateCopy(t, param);
   }
+
+  /**
+   * A state tensor ready for param's kernel: t itself, or t converted when the parameter changed
+   * dtype since (Module.to keeps parameters' identity); null when absent or of another size.
+   */
+  protected fitState(t: Tensor | null | undefined, param: Tensor): Tensor | null {
+    if (!(t instanceof Tensor) || t.numel() !== param.numel()) return null;
+    return usableState(t, param) ? t : stateCopy(t, param);
+  }
+}
+
+/** A dense copy of t in param's state dtype and shape (t has param's number of elements). */
+function stateCopy(t: Tensor, param: Tensor): Tensor {
+  const dtype = stateDType(param);
+  const out = Tensor.empty(param.shape, dtype);
+  noGrad(() => out.copy_((t.dtype === dtype ? t : t.to(dtype)).reshape(param.shape)));
+  return out;
 }
 
 /** Reads a loaded state entry's value of `key` as a state tensor (present and already copied). */
@@ -261,6 +275,6 @@ export function loadedStep(entry: Record<string, unknown>, where: string): numbe
 }
 
 /** Whether a state tensor can be handed to a kernel for param: dense, of the state dtype and size. */
-export function usableState(t: Tensor | null | undefined, param: Tensor): t is Tensor {
+function usableState(t: Tensor | null | undefined, param: Tensor): t is Tensor {
   return t instanceof Tensor && t.isDense() && t.dtype === stateDType(param) && t.numel() === param.numel();
 }

@@ -6,7 +6,7 @@ import { backend } from '../backend/index.js';
 import type { RmspropCoefficients } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkKnownOptions, checkNumber } from './check.js';
-import { loadedStep, loadedTensor, Optimizer, usableState, type ParamGroup, type Params } from './optimizer.js';
+import { loadedStep, loadedTensor, Optimizer, type ParamGroup, type Params } from './optimizer.js';
 import { updateParam } from './param-update.js';
 
 export interface RMSpropOptions {
@@ -49,13 +49,16 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
 
   protected updateParam(param: Tensor, grad: Tensor, g: ParamGroup<RMSpropOptions>): void {
     let st = this.state.get(param);
-    if (!st || !usableState(st.squareAvg, param)) {
+    const squareAvg = this.fitState(st?.squareAvg, param);
+    if (!st || !squareAvg) {
       st = { step: 0, squareAvg: this.zerosState(param) };
       this.state.set(param, st);
+    } else {
+      st.squareAvg = squareAvg;
     }
     // Options can change between steps (a scheduler cycling momentum): missing buffers start at zero.
-    if (g.momentum > 0 && !usableState(st.momentumBuffer, param)) st.momentumBuffer = this.zerosState(param);
-    if (g.centered && !usableState(st.gradAvg, param)) st.gradAvg = this.zerosState(param);
+    if (g.momentum > 0) st.momentumBuffer = this.fitState(st.momentumBuffer, param) ?? this.zerosState(param);
+    if (g.centered) st.gradAvg = this.fitState(st.gradAvg, param) ?? this.zerosState(param);
     st.step += 1;
     const c: RmspropCoefficients = {
       gradSign: g.maximize ? -1 : 1,

@@ -6,7 +6,7 @@ import { backend } from '../backend/index.js';
 import type { SgdCoefficients } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkKnownOptions, checkNumber } from './check.js';
-import { loadedTensor, Optimizer, usableState, type ParamGroup, type Params } from './optimizer.js';
+import { loadedTensor, Optimizer, type ParamGroup, type Params } from './optimizer.js';
 import { updateParam } from './param-update.js';
 
 export interface SGDOptions {
@@ -51,9 +51,10 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     if (!st) { st = { momentumBuffer: null }; this.state.set(param, st); }
     let buf: Tensor | null = null, initBuffer = false;
     if (g.momentum !== 0) {
-      initBuffer = !usableState(st.momentumBuffer, param);
-      if (initBuffer) st.momentumBuffer = this.zerosState(param);
-      buf = st.momentumBuffer;
+      buf = this.fitState(st.momentumBuffer, param);
+      initBuffer = buf === null; // PyTorch: the first buffer is the gradient itself
+      buf ??= this.zerosState(param);
+      st.momentumBuffer = buf;
     }
     const c: SgdCoefficients = {
       gradSign: g.maximize ? -1 : 1,

@@ -263,3 +263,29 @@ test('float64 parameters keep float64 state and use the reference kernels', () =
   const got = p.toArray() as number[];
   got.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-14, `element ${i}: ${v} vs ${expected[i]}`));
 });
+
+test('state survives a parameter changing dtype in place (Module.to keeps parameter identity)', () => {
+  const p = tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
+  const opt = new Adam([p], { lr: 0.1 });
+  for (let k = 0; k < 3; k++) {
+    p.grad = tensor([0.5, -0.5, 1], { dtype: 'float32' });
+    opt.step();
+  }
+  const before = Array.from(opt.state.get(p)!.expAvg.toTypedArray() as Float32Array);
+  p.setData(p.detach().to('float64'));
+  p.grad = tensor([1, 1, 1], { dtype: 'float64' });
+  opt.step();
+  const st = opt.state.get(p)!;
+  assert.equal(st.step, 4);
+  assert.equal(st.expAvg.dtype, 'float64');
+  const after = st.expAvg.toArray() as number[];
+  after.forEach((v, i) => assert.ok(Math.abs(v - (0.9 * before[i]! + 0.1)) < 1e-12, `exp_avg[${i}] ${v}`));
+});
+
+test('loadStateDict fills options an older state dict lacks from the defaults', () => {
+  const p = tensor([1, 2], { dtype: 'float32', requiresGrad: true });
+  const opt = new SGD([p], { lr: 0.1 });
+  opt.loadStateDict({ state: {}, param_groups: [{ lr: 0.2, momentum: 0.9, dampening: 0, weight_decay: 0, nesterov: false, params: [0] }] });
+  assert.equal(opt.paramGroups[0]!.maximize, false);
+  assert.equal(opt.paramGroups[0]!.momentum, 0.9);
+});
