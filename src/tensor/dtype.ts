@@ -86,6 +86,23 @@ export function promoteTypes(a: DType, b: DType): DType {
   return (INT_RANK[a] ?? 0) >= (INT_RANK[b] ?? 0) ? a : b;
 }
 
+/** The kind of a dtype for promotion: bool < integer < floating point. */
+export function category(d: DType): number {
+  return d === 'bool' ? 0 : isFloating(d) ? 2 : 1;
+}
+
+/**
+ * PyTorch's promotion for two tensor operands, where a 0-d tensor counts like a scalar: it decides
+ * the result only when its kind (bool < integer < float) is higher than the other's, so
+ * float32[n] * float64 0-d stays float32, while int64[n] * float64 0-d is float64.
+ */
+export function promoteOperands(a: { dtype: DType; shape: readonly number[] }, b: { dtype: DType; shape: readonly number[] }): DType {
+  const za = a.shape.length === 0, zb = b.shape.length === 0;
+  if (za === zb) return promoteTypes(a.dtype, b.dtype);
+  const dim = za ? b.dtype : a.dtype, zero = za ? a.dtype : b.dtype;
+  return category(zero) > category(dim) ? zero : dim;
+}
+
 /** Promotion of a tensor with a JS number: a non-integral number lifts integer tensors to float32. */
 export function promoteWithScalar(t: DType, s: number): DType {
   if (isFloating(t)) return t;

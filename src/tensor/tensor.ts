@@ -34,6 +34,11 @@ export class Tensor {
   /** The node that produced this tensor (null for leaves). */
   gradFn: Node | null = null;
   private accumulatorNode: AccumulateGrad | null = null;
+  /**
+   * @internal For a view (made by view, narrow, permute, ...): the tensor that owns the memory it
+   * looks into, so that an in-place op on the view can update that tensor's place in the graph.
+   */
+  _base: Tensor | null = null;
 
   constructor(storage: Storage, dtype: DType, shape: readonly number[], strides: readonly number[], offset = 0) {
     this.storage = storage;
@@ -163,6 +168,7 @@ export class Tensor {
     self.shape = other.shape;
     self.strides = other.strides;
     self.offset = other.offset;
+    this._base = other._base;
     return this;
   }
 

@@ -4,7 +4,8 @@
 import { backend } from '../../backend/index.js';
 import { COMPARISONS, type BinaryOp, type UnaryOp } from '../../backend/ops.js';
 import { record } from '../../autograd/graph.js';
-import { describe, isFloating, isHalf, promoteTypes, promoteWithScalar, type DType } from '../dtype.js';
+import { describe, isFloating, isHalf, promoteOperands, promoteWithScalar, type DType } from '../dtype.js';
+import { noGrad } from '../../autograd/grad-mode.js';
 import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguousAs, storageValue } from './convert.js';
@@ -37,7 +38,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
 }
 
 /** Gradient for an input: summed to its shape, in its dtype. */
-function gradFor(g: Tensor, input: Tensor): Tensor {
+export function gradFor(g: Tensor, input: Tensor): Tensor {
   const s = sumToShape(g, input.shape);
   return s.dtype === input.dtype ? s : s.to(input.dtype);
 }
@@ -46,7 +47,7 @@ function gradFor(g: Tensor, input: Tensor): Tensor {
 
 const BOOL_RESULT: ReadonlySet<UnaryOp> = new Set(['logicalNot', 'isnan', 'isinf', 'isfinite']);
 /** Ops that keep an integer input's dtype (the rest give float32 for integer inputs). */
-const INT_CLOSED: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'relu', 'square', 'sign', 'floor', 'ceil', 'round', 'trunc', 'clamp', 'relu6', 'affine']);
+const INT_CLOSED: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'relu', 'square', 'sign', 'floor', 'ceil', 'round', 'trunc', 'clamp', 'relu6', 'affine', 'powScalar']);
 
 type UnaryGrad = (g: Tensor, x: Tensor, out: Tensor, p1: number, p2: number) => Tensor | null;
 
@@ -98,12 +99,13 @@ const UNARY_SAVES: Partial<Record<UnaryOp, 'x' | 'out' | 'both'>> = {
   exp: 'out', exp2: 'out', expm1: 'out', sqrt: 'out', rsqrt: 'out', reciprocal: 'out', sigmoid: 'out', tanh: 'out', relu: 'out', rpowScalar: 'out',
 };
 
-function unaryResultType(op: UnaryOp, x: DType, p1: number, p2: number): DType {
+export function unaryResultType(op: UnaryOp, x: DType, p1: number, p2: number): DType {
   if (BOOL_RESULT.has(op)) return 'bool';
   if (isFloating(x)) return x;
   if (x === 'bool' || !INT_CLOSED.has(op)) return 'float32';
   const fractional = (v: number) => Number.isFinite(v) && !Number.isInteger(v);
   if ((op === 'clamp' || op === 'affine') && (fractional(p1) || fractional(p2))) return 'float32';
+  if (op === 'powScalar') return Number.isInteger(p1) && p1 >= 0 ? x : 'float32';
   return x;
 }
 
@@ -166,12 +168,26 @@ function tieSplit(g: Tensor, a: Tensor, b: Tensor, wins: 'gt' | 'lt'): [Tensor, 
   return [ga, gb];
 }
 
-/** The dtype of a binary op's result. */
-export function resultType(op: BinaryOp, a: DType, b: DType): DType {
+/** Public names of the binary ops whose kernel code differs. */
+const BINARY_NAME: Partial<Record<BinaryOp, string>> = { floorDiv: 'floorDivide' };
+
+export function binaryName(op: BinaryOp): string {
+  return BINARY_NAME[op] ?? op;
+}
+
+/** The dtype of a binary op's result, by PyTorch's rules; throws where PyTorch refuses the dtypes. */
+export function resultType(op: BinaryOp, a: Tensor, b: Tensor): DType {
   if (COMPARISONS.has(op)) return 'bool';
-  const p = promoteTypes(a, b);
+  if (op === 'sub' && (a.dtype === 'bool' || b.dtype === 'bool')) {
+    throw new TypeError('sub: subtraction with a bool tensor is not supported; use logicalXor() or logicalNot() to invert a mask');
+  }
+  const p = promoteOperands(a, b);
   if ((op === 'div' || op === 'atan2') && !isFloating(p)) return 'float32';
-  if (p === 'bool' && !COMPARISONS.has(op)) return op === 'mul' || op === 'maximum' || op === 'minimum' ? 'bool' : 'int64';
+  if (p === 'bool') {
+    // bool + bool is logical or, bool * bool logical and (as PyTorch); the rest have no bool meaning
+    if (op === 'add' || op === 'mul' || op === 'maximum' || op === 'minimum') return 'bool';
+    throw new TypeError(`${binaryName(op)}: not supported for two bool tensors (convert one with .to('int64') or .float())`);
+  }
   return p;
 }
 
@@ -186,12 +202,18 @@ export function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number, alp
   if (!ta && !tb) throw new TypeError(`${op}: expected at least one Tensor operand, got ${describe(a)} and ${describe(b)}`);
   const A = operand(a, (ta ?? tb)!, op, 'the first operand');
   const B = operand(b, (tb ?? ta)!, op, 'the second operand');
-  const outDtype = resultType(op, A.dtype, B.dtype);
-  const operandDtype = COMPARISONS.has(op) ? promoteTypes(A.dtype, B.dtype) : outDtype;
+  const outDtype = resultType(op, A, B);
+  const operandDtype = COMPARISONS.has(op) ? promoteOperands(A, B) : outDtype;
   const computeDtype: DType = isHalf(operandDtype) ? 'float32' : operandDtype === 'bool' ? 'uint8' : operandDtype;
-  const shape = broadcastShapes(A.shape, B.shape, op);
+  if (alpha !== 1 && (typeof alpha !== 'number' || (!isFloating(computeDtype) && !Number.isInteger(alpha)))) {
+    throw new TypeError(`${op}: expected alpha to be ${isFloating(computeDtype) ? 'a number' : 'an integer for integer tensors'}, got ${describe(alpha)}`);
+  }
+  const shape = broadcastShapes(A.shape, B.shape, binaryName(op));
   const Ac = A.dtype === computeDtype ? A : contiguousAs(A, computeDtype);
   const Bc = B.dtype === computeDtype ? B : contiguousAs(B, computeDtype);
+  if ((op === 'floorDiv' || op === 'remainder') && !isFloating(computeDtype) && Bc.numel() > 0 && noGrad(() => Bc.eq(0).any().item()) !== 0) {
+    throw new RangeError(`${binaryName(op)}: integer division by zero`);
+  }
   const resultCompute: DType = COMPARISONS.has(op) ? 'bool' : computeDtype;
   let out = Tensor.uninitialized(shape, resultCompute);
   if (sizeOf(shape) > 0) {
@@ -225,12 +247,12 @@ export function where(condition: Tensor, a: Tensor | number, b: Tensor | number)
   checkTensor(condition, 'where', 'condition');
   if (condition.dtype !== 'bool') throw new TypeError(`where: expected a bool condition, got ${condition.dtype}`);
   const ta = a instanceof Tensor ? a : null, tb = b instanceof Tensor ? b : null;
+  if (typeof a !== 'number' && !ta) throw new TypeError(`where: expected the second argument to be a Tensor or a number, got ${describe(a)}`);
+  if (typeof b !== 'number' && !tb) throw new TypeError(`where: expected the third argument to be a Tensor or a number, got ${describe(b)}`);
   const ref = ta ?? tb;
   const A = ta ?? scalarTensor(a as number, ref ? promoteWithScalar(ref.dtype, a as number) : 'float32');
   const B = tb ?? scalarTensor(b as number, promoteWithScalar(A.dtype, b as number));
-  if (typeof a !== 'number' && !ta) throw new TypeError(`where: expected a Tensor or number, got ${describe(a)}`);
-  if (typeof b !== 'number' && !tb) throw new TypeError(`where: expected a Tensor or number, got ${describe(b)}`);
-  const outDtype = promoteTypes(A.dtype, B.dtype);
+  const outDtype = promoteOperands(A, B);
   const computeDtype: DType = isHalf(outDtype) ? 'float32' : outDtype;
   const shape = broadcastShapes(broadcastShapes(condition.shape, A.shape, 'where'), B.shape, 'where');
   const Ac = A.dtype === computeDtype ? A : contiguousAs(A, computeDtype);

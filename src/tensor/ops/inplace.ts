@@ -4,45 +4,33 @@
 import { backend } from '../../backend/index.js';
 import type { BinaryOp, UnaryOp } from '../../backend/ops.js';
 import { isGradEnabled } from '../../autograd/grad-mode.js';
-import { describe, isFloating, isHalf, type FloatArray } from '../dtype.js';
+import { category, describe, isFloating, isHalf, type FloatArray } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, sameShape, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { defaultGenerator, type Generator } from '../random.js';
-import { binary, checkTensor, resultType, scalarTensor, unary, where } from './elementwise.js';
-import { contiguousAs, copyStridedInto, storageValue } from './convert.js';
+import { binary, checkTensor, gradFor, resultType, scalarTensor, unary, unaryResultType, where } from './elementwise.js';
+import { contiguousAs, contiguousCopy, copyStridedInto, filled, storageValue } from './convert.js';
+import { recordedInPlace, tracks } from './inplace-graph.js';
+import { record } from '../../autograd/graph.js';
 
 function bump(t: Tensor): void {
   t.storage.version++;
 }
 
-/** Whether this in-place op must be recorded, and refusing the cases PyTorch refuses. */
-function tracks(t: Tensor, op: string, others: readonly (Tensor | number | null | undefined)[]): boolean {
-  if (!isGradEnabled()) return false;
-  if (t.requiresGrad && t.isLeaf) {
-    throw new Error(`${op}: a leaf tensor that requires grad cannot be modified in place (wrap the update in noGrad(), as optimizers do)`);
+/** Refuses writing into a tensor whose elements share memory (an expanded view), as PyTorch. */
+function checkWritable(t: Tensor, op: string): void {
+  for (let i = 0; i < t.ndim; i++) {
+    if (t.strides[i] === 0 && t.shape[i]! > 1) {
+      throw new Error(`${op}: more than one element of the written-to tensor refers to the same memory (an expanded view of shape ${shapeStr(t.shape)}); clone() it first`);
+    }
   }
-  return t.requiresGrad || others.some((o) => o instanceof Tensor && o.requiresGrad);
 }
 
-/**
- * In-place op inside a recorded graph: compute out of place from a stand-in for t's old value
- * (a copy that keeps t's place in the graph), write the result into t, and give t the new node.
- */
-function recordedInPlace(t: Tensor, compute: (old: Tensor) => Tensor): void {
-  const before = contiguousCopyOf(t); // t's old value, standing in for t in the graph
-  before.requiresGrad = t.requiresGrad;
-  before.gradFn = t.gradFn;
-  const res = compute(before);
-  copyStridedInto(res.dtype === t.dtype ? res : contiguousAs(res, t.dtype), t);
-  bump(t);
-  t.gradFn = res.gradFn;
-  t.requiresGrad = res.requiresGrad;
-}
-
-function contiguousCopyOf(t: Tensor): Tensor {
-  const c = Tensor.empty(t.shape, t.dtype);
-  copyStridedInto(t, c);
-  return c;
+/** o itself, or a copy of it when it reads memory that writing t would change first. */
+function unaliased(o: Tensor, t: Tensor): Tensor {
+  if (o.storage !== t.storage) return o;
+  if (o.offset === t.offset && sameShape(o.shape, t.shape) && o.strides.every((s, i) => s === t.strides[i])) return o;
+  return contiguousCopy(o);
 }
 
 /** Writes an out-of-place result (same shape as t) into t. */
@@ -64,16 +52,19 @@ export function binaryInPlace(op: BinaryOp, t: Tensor, other: Tensor | number, a
   const o = other instanceof Tensor ? other : scalarTensor(other, isFloating(t.dtype) ? t.dtype : Number.isInteger(other) ? t.dtype : 'float32');
   const shape = broadcastShapes(t.shape, o.shape, name);
   if (!sameShape(shape, t.shape)) throw new RangeError(`${name}: the operand of shape ${shapeStr(o.shape)} does not broadcast to the tensor's shape ${shapeStr(t.shape)}`);
-  const rt = resultType(op, t.dtype, o.dtype);
-  if (isFloating(rt) && !isFloating(t.dtype)) throw new TypeError(`${name}: the result type ${rt} cannot be stored in place in a ${t.dtype} tensor`);
+  const rt = resultType(op, t, o);
+  if (category(rt) > category(t.dtype)) throw new TypeError(`${name}: the result type ${rt} cannot be stored in place in a ${t.dtype} tensor`);
+  checkWritable(t, name);
   if (tracks(t, name, [o])) {
     recordedInPlace(t, (old) => binary(op, old, o, alpha));
     return;
   }
   if (t.numel() === 0) return;
-  if (o.dtype === t.dtype && !isHalf(t.dtype) && t.isContiguous()) {
-    const c = coalesce(shape, [contiguousStrides(shape), broadcastStrides(o.shape, o.strides, shape)]);
-    backend().binary(op, t.data, t.offset, c.strides[0]!, o.data, o.offset, c.strides[1]!, outArray(t), c.shape, alpha);
+  // Same dtype, contiguous: the kernel writes straight into t (bool needs the 0/1 cast of the general path).
+  if (o.dtype === t.dtype && !isHalf(t.dtype) && t.dtype !== 'bool' && t.isContiguous()) {
+    const src = unaliased(o, t);
+    const c = coalesce(shape, [contiguousStrides(shape), broadcastStrides(src.shape, src.strides, shape)]);
+    backend().binary(op, t.data, t.offset, c.strides[0]!, src.data, src.offset, c.strides[1]!, outArray(t), c.shape, alpha);
     bump(t);
     return;
   }
@@ -95,6 +86,9 @@ export function addInPlace(t: Tensor, g: Tensor, alpha: number): void {
 export function unaryInPlace(op: UnaryOp, t: Tensor, p1: number, p2: number): void {
   const name = `${op === 'powScalar' ? 'pow' : op}_`;
   checkTensor(t, name);
+  const rt = unaryResultType(op, t.dtype, p1, p2);
+  if (category(rt) > category(t.dtype)) throw new TypeError(`${name}: the result type ${rt} cannot be stored in place in a ${t.dtype} tensor`);
+  checkWritable(t, name);
   if (tracks(t, name, [])) {
     recordedInPlace(t, (old) => unary(op, old, p1, p2));
     return;
@@ -118,8 +112,10 @@ export function clampInPlace(t: Tensor, min?: number | null, max?: number | null
 export function fillInPlace(t: Tensor, value: number): void {
   checkTensor(t, 'fill_');
   if (typeof value !== 'number') throw new TypeError(`fill_: expected a number, got ${describe(value)}`);
+  checkWritable(t, 'fill_');
   if (tracks(t, 'fill_', [])) {
-    recordedInPlace(t, (old) => old.mul(0).add(value));
+    // The new value does not depend on the old one: its gradient is zero.
+    recordedInPlace(t, (old) => record(filled(old.shape, old.dtype, value), 'fill_', [old], (g) => [filled(g.shape, g.dtype, 0)]));
     return;
   }
   if (t.numel() === 0) return;
@@ -133,14 +129,17 @@ export function copyInPlace(t: Tensor, src: Tensor): void {
   checkTensor(src, 'copy_', 'src');
   const shape = broadcastShapes(t.shape, src.shape, 'copy_');
   if (!sameShape(shape, t.shape)) throw new RangeError(`copy_: src of shape ${shapeStr(src.shape)} does not broadcast to the tensor's shape ${shapeStr(t.shape)}`);
+  checkWritable(t, 'copy_');
+  const value = (): Tensor => {
+    const s = src.dtype === t.dtype ? unaliased(src, t) : contiguousAs(src, t.dtype);
+    return sameShape(s.shape, t.shape) ? s : s.detach().expand(t.shape as number[]);
+  };
   if (tracks(t, 'copy_', [src])) {
-    recordedInPlace(t, (old) => old.mul(0).add(src.to(t.dtype)));
+    recordedInPlace(t, (old) => record(contiguousCopy(value()), 'copy_', [old, src], (g) => [filled(g.shape, g.dtype, 0), gradFor(g, src)]));
     return;
   }
   if (t.numel() === 0) return;
-  const s = src.dtype === t.dtype ? src : contiguousAs(src, t.dtype);
-  const expanded = sameShape(s.shape, t.shape) ? s : s.detach().expand(t.shape as number[]);
-  copyStridedInto(expanded, t);
+  copyStridedInto(value(), t);
   bump(t);
 }
 
@@ -156,7 +155,8 @@ export function addcInPlace(t: Tensor, t1: Tensor, t2: Tensor, value: number, ki
     sameShape(t1.shape, t.shape) && sameShape(t2.shape, t.shape) && t.isContiguous() && t1.isContiguous() && t2.isContiguous()) {
     if (n > 0) {
       const f = kind === 'addcmul' ? backend().addcmul : backend().addcdiv;
-      f(t.data as FloatArray, t.offset, t1.data as FloatArray, t1.offset, t2.data as FloatArray, t2.offset, value, n);
+      const a = unaliased(t1, t), b = unaliased(t2, t);
+      f(t.data as FloatArray, t.offset, a.data as FloatArray, a.offset, b.data as FloatArray, b.offset, value, n);
       bump(t);
     }
     return;

@@ -9,7 +9,7 @@ import { isFloating, isHalf, type DType } from '../dtype.js';
 import { normalizeDim, normalizeDims, shapeStr, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor } from './elementwise.js';
-import { contiguousAs, contiguousCopy } from './convert.js';
+import { contiguousAs, contiguousCopy, filled } from './convert.js';
 import { scatterRaw } from './indexing.js';
 
 /** Groups sorted dims into runs of adjacent dims. */
@@ -206,6 +206,7 @@ export function logsumexp(x: Tensor, dims: number | readonly number[], keepdim: 
   const xf = isFloating(x.dtype) ? x : x.to('float32');
   // Shift by the (detached) max for stability; an infinite max shifts by 0 instead.
   const m = noGrad(() => {
+    if (xf.numel() === 0) return filled(xf.shape.map((s, d) => (ds.includes(d) ? 1 : s)), xf.dtype, 0); // an empty sum: log 0 = -Infinity
     const mx = xf.amax(ds, true);
     return mx.where(mx.isfinite(), 0);
   });

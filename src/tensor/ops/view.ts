@@ -10,6 +10,7 @@ import { copyStridedInto } from './convert.js';
 
 function makeView(t: Tensor, shape: number[], strides: number[], offset: number, name: string, backward: (g: Tensor) => Tensor): Tensor {
   const out = new Tensor(t.storage, t.dtype, shape, strides, offset);
+  out._base = t._base ?? t;
   return record(out, name, [t], (g) => [backward(g)]);
 }
 
