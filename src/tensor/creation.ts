@@ -22,7 +22,7 @@ function parseShapeArgs(args: ShapeArgs, op: string): { shape: number[]; options
   let options: TensorOptions = {};
   let rest = args;
   const last = args[args.length - 1];
-  if (last !== undefined && typeof last === 'object' && !Array.isArray(last)) {
+  if (last !== undefined && last !== null && typeof last === 'object' && !Array.isArray(last)) {
     options = last as TensorOptions;
     rest = args.slice(0, -1);
   }
@@ -208,7 +208,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) vals[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  for (let i = 0; i < steps; i++) vals[i] = i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i);
   const out = Tensor.empty([steps], dtype);
   writeValues(out.data, dtype, vals);
   return finish(out, options, 'linspace');

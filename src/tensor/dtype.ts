@@ -51,7 +51,11 @@ export function isHalf(d: DType): boolean {
 
 /** A zero-filled storage array. */
 export function allocate(dtype: DType, n: number): StorageArray {
-  return new DTYPE_INFO[dtype].array(n);
+  try {
+    return new DTYPE_INFO[dtype].array(n);
+  } catch (e) {
+    throw new RangeError(`cannot allocate a ${dtype} tensor of ${n} elements (${n * DTYPE_INFO[dtype].bytes} bytes): ${(e as Error).message}`);
+  }
 }
 
 /** Below this many bytes zero-filling is cheaper than going around it. */

@@ -139,7 +139,10 @@ export class Tensor {
    * Computes gradients of this tensor with respect to the leaves that require grad and adds them
    * into their .grad. A non-scalar tensor needs `gradient` (the vector in the vector-Jacobian product).
    */
-  backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
+  backward(gradient?: Tensor | null | BackwardOptions, options: BackwardOptions = {}): void {
+    if (gradient !== null && typeof gradient === 'object' && !(gradient instanceof Tensor) && !Array.isArray(gradient) && !ArrayBuffer.isView(gradient)) {
+      return this.backward(null, gradient as BackwardOptions); // backward({ retainGraph: true })
+    }
     if (!this.requiresGrad) throw new Error('backward: the tensor does not require grad and has no gradFn (did every input have requiresGrad false, or was it made inside noGrad?)');
     let g: Tensor;
     if (gradient === undefined || gradient === null) {

@@ -12,7 +12,7 @@ export function storageValue(dtype: DType, value: number): number {
   switch (dtype) {
     case 'float16': return toFloat16Bits(value);
     case 'bfloat16': return toBFloat16Bits(value);
-    case 'bool': return value !== 0 && !Number.isNaN(value) ? 1 : 0;
+    case 'bool': return value !== 0 ? 1 : 0; // NaN is true, as in PyTorch
     case 'int32': case 'int64': case 'uint8': return Number.isFinite(value) ? Math.trunc(value) : 0;
     default: return value;
   }

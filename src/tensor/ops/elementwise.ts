@@ -236,6 +236,9 @@ export function pow(x: Tensor, exponent: Tensor | number): Tensor {
     if (exponent === 1) return unary('affine', x, 1, 0);
     if (exponent === 2) return unary('square', x);
     if (exponent === 0.5) return unary('sqrt', x);
+    // as PyTorch, which also makes (-Infinity) ** -0.5 NaN like 1 / sqrt(-Infinity)
+    if (exponent === -0.5 && isFloating(x.dtype)) return unary('rsqrt', x);
+    if (exponent === -1 && isFloating(x.dtype)) return unary('reciprocal', x);
     return unary('powScalar', x, exponent);
   }
   return binary('pow', x, exponent);

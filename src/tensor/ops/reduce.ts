@@ -240,8 +240,9 @@ export function norm(x: Tensor, p: number, dimsArg: number | readonly number[] |
       const mask = x.abs().eq(nk).to(x.dtype);
       return [gk.mul(x.sign()).mul(mask).div(mask.sum(dims, true))];
     }
-    // d||x||_p / dx = x |x|^(p-2) / ||x||^(p-1), taken as 0 where the norm is 0
-    const scale = p === 2 ? x : x.mul(x.abs().pow(p - 2));
+    // d||x||_p / dx = sign(x) |x|^(p-1) / ||x||^(p-1), taken as 0 where the norm is 0 (and, for
+    // p < 1 where |x|^(p-1) is infinite, where x is 0, as PyTorch)
+    const scale = p === 2 ? x : p < 1 ? x.sign().mul(x.abs().pow(p - 1)).where(x.ne(0), 0) : x.sign().mul(x.abs().pow(p - 1));
     const den = p === 2 ? nk : nk.pow(p - 1);
     return [gk.mul(scale).div(den).where(nk.ne(0), 0)];
   }, [x, result]);

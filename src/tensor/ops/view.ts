@@ -264,6 +264,7 @@ export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
   checkTensor(t, 'chunk');
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: expected a positive number of chunks, got ${chunks}`);
   const d = normalizeDim(dim, t.ndim, 'chunk');
+  if (t.shape[d] === 0) return Array.from({ length: chunks }, () => narrow(t, d, 0, 0)); // as PyTorch
   const each = Math.max(1, Math.ceil(t.shape[d]! / chunks));
   return split(t, each, d);
 }
