@@ -23,6 +23,9 @@ function runsOf(dims: readonly number[]): [number, number][] {
   return runs;
 }
 
+/** How partial results of a reduction combine when its dims are reduced in separate runs. */
+const COMBINE: Partial<Record<ReduceOp, ReduceOp>> = { sumSquares: 'sum', sumAbs: 'sum', maxAbs: 'max' };
+
 /** Reduces contiguous x over dims, keeping them as size 1; result in outDtype (no autograd). */
 function reduceKeep(op: ReduceOp, x: Tensor, dims: readonly number[], outDtype: DType): Tensor {
   let cur = x;
@@ -31,12 +34,14 @@ function reduceKeep(op: ReduceOp, x: Tensor, dims: readonly number[], outDtype: 
   const stepOp: ReduceOp = op === 'mean' && runs.length > 1 ? 'sum' : op;
   for (let r = runs.length - 1; r >= 0; r--) {
     const [a, b] = runs[r]!;
+    // the first run reduces x; later runs combine partial results (sums of squares add up)
+    const runOp = r === runs.length - 1 ? stepOp : COMBINE[stepOp] ?? stepOp;
     const shape = cur.shape;
     const outer = sizeOf(shape.slice(0, a)), red = sizeOf(shape.slice(a, b + 1)), inner = sizeOf(shape.slice(b + 1));
     const outShape = shape.slice();
     for (let d = a; d <= b; d++) outShape[d] = 1;
     const out = Tensor.uninitialized(outShape, outDtype);
-    if (out.numel() > 0) backend().reduce(stepOp, cur.data, cur.offset, outer, red, inner, out.data);
+    if (out.numel() > 0) backend().reduce(runOp, cur.data, cur.offset, outer, red, inner, out.data);
     cur = out;
   }
   if (stepOp !== op) {
