@@ -4,7 +4,7 @@
 import { backend } from '../../backend/index.js';
 import type { BinaryOp, UnaryOp } from '../../backend/ops.js';
 import { isGradEnabled } from '../../autograd/grad-mode.js';
-import { category, describe, isFloating, isHalf, type FloatArray } from '../dtype.js';
+import { category, describe, isFloating, isHalf, promoteWithScalar, type FloatArray } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, sameShape, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { defaultGenerator, type Generator } from '../random.js';
@@ -19,6 +19,7 @@ function bump(t: Tensor): void {
 
 /** Refuses writing into a tensor whose elements share memory (an expanded view), as PyTorch. */
 function checkWritable(t: Tensor, op: string): void {
+  if (t.numel() === 0) return;
   for (let i = 0; i < t.ndim; i++) {
     if (t.strides[i] === 0 && t.shape[i]! > 1) {
       throw new Error(`${op}: more than one element of the written-to tensor refers to the same memory (an expanded view of shape ${shapeStr(t.shape)}); clone() it first`);
@@ -49,7 +50,7 @@ export function binaryInPlace(op: BinaryOp, t: Tensor, other: Tensor | number, a
   const name = `${op}_`;
   checkTensor(t, name);
   if (!(other instanceof Tensor) && typeof other !== 'number') throw new TypeError(`${name}: expected a Tensor or a number, got ${describe(other)}`);
-  const o = other instanceof Tensor ? other : scalarTensor(other, isFloating(t.dtype) ? t.dtype : Number.isInteger(other) ? t.dtype : 'float32');
+  const o = other instanceof Tensor ? other : scalarTensor(other, promoteWithScalar(t.dtype, other));
   const shape = broadcastShapes(t.shape, o.shape, name);
   if (!sameShape(shape, t.shape)) throw new RangeError(`${name}: the operand of shape ${shapeStr(o.shape)} does not broadcast to the tensor's shape ${shapeStr(t.shape)}`);
   const rt = resultType(op, t, o);
