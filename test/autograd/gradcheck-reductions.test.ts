@@ -1,0 +1,11 @@
+// gradcheck (float64 central differences) for every reductions case in gradcheck-cases.ts.
+
+import { test } from 'node:test';
+import { gradcheck } from '../../src/index.js';
+import { REDUCTION_CASES } from './gradcheck-cases.js';
+
+for (const c of [REDUCTION_CASES].flat()) {
+  test(`gradcheck: ${c.name}`, () => {
+    gradcheck(c.fn, c.inputs(), c.options);
+  });
+}
