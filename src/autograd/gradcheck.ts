@@ -28,13 +28,17 @@ function sumOutput(out: Tensor | readonly Tensor[], weights: readonly Tensor[]):
  * output is contracted with a fixed random weight so that every output element is checked.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[], inputs: readonly Tensor[], options: GradcheckOptions = {}): boolean {
-  const eps = options.eps ?? 1e-6, atol = options.atol ?? 1e-5, rtol = options.rtol ?? 1e-3;
-  const raise = options.raiseException ?? true;
+  const eps = options?.eps ?? 1e-6, atol = options?.atol ?? 1e-5, rtol = options?.rtol ?? 1e-3;
+  const raise = options?.raiseException ?? true;
+  if (typeof fn !== 'function') throw new TypeError(`gradcheck: expected fn to be a function, got ${typeof fn}`);
+  if (!Array.isArray(inputs) || inputs.some((x) => !(x instanceof Tensor))) throw new TypeError('gradcheck: expected inputs to be an array of tensors');
+  if (options === null || typeof options !== 'object') throw new TypeError(`gradcheck: expected options to be an object, got ${typeof options}`);
   for (const [i, x] of inputs.entries()) {
     if (x.requiresGrad && x.dtype !== 'float64') throw new TypeError(`gradcheck: input ${i} must be float64 to be checked, got ${x.dtype}`);
   }
   const probe = noGrad(() => fn(...inputs.map((x) => x.detach())));
   const probeOuts = Array.isArray(probe) ? (probe as readonly Tensor[]) : [probe as Tensor];
+  if (probeOuts.length === 0 || probeOuts.some((o) => !(o instanceof Tensor))) throw new TypeError('gradcheck: expected fn to return a Tensor or a non-empty array of tensors');
   // Fixed pseudo-random weights in [0.5, 1.5) so no output element is left out or cancels.
   const weights = probeOuts.map((o, k) => {
     const w = Tensor.empty(o.shape, 'float64');

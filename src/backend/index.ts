@@ -49,6 +49,7 @@ export function backend(): Backend {
 
 /** Switch backends ('native' throws with the reason if the addon is unavailable). */
 export function setBackend(name: 'native' | 'js'): void {
+  if (name !== 'js' && name !== 'native') throw new TypeError(`setBackend: expected 'native' or 'js', got ${typeof name === 'string' ? `'${name}'` : typeof name}`);
   if (name === 'js') { current = jsBackend; return; }
   const native = tryNative();
   if (!native) throw new Error(`setBackend('native'): ${addonFailure}`);

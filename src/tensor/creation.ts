@@ -1,10 +1,11 @@
 // Creating tensors: from JS data, filled, ranges, identity, random.
 
 import { isFloating, checkDType, describe, DTYPE_INFO, type DType, type StorageArray } from './dtype.js';
-import { checkShape, sizeOf } from './shape.js';
+import { checkAllocation, checkShape, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
-import { defaultGenerator, type Generator } from './random.js';
+import { Generator, defaultGenerator } from './random.js';
 import { filled, storageValue } from './ops/convert.js';
+import { checkTensor } from './ops/elementwise.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -23,11 +24,25 @@ function parseShapeArgs(args: ShapeArgs, op: string): { shape: number[]; options
   let rest = args;
   const last = args[args.length - 1];
   if (last !== undefined && last !== null && typeof last === 'object' && !Array.isArray(last)) {
-    options = last as TensorOptions;
+    options = checkOptions(last as RandomOptions, op);
     rest = args.slice(0, -1);
   }
   const shape = rest.length === 1 && Array.isArray(rest[0]) ? (rest[0] as number[]) : (rest as number[]);
   return { shape: checkShape(shape, op), options };
+}
+
+/** The options argument: an object (or absent), with a valid generator if it names one. */
+function checkOptions<T extends RandomOptions>(options: T | undefined, op: string): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`${op}: expected an options object, got ${describe(options)}`);
+  if (options.generator !== undefined && !(options.generator instanceof Generator)) throw new TypeError(`${op}: expected options.generator to be a Generator, got ${describe(options.generator)}`);
+  return options;
+}
+
+/** A new tensor of shape and dtype, refused with the op's name if it cannot be allocated. */
+function emptyFor(shape: readonly number[], dtype: DType, op: string): Tensor {
+  checkAllocation(shape, dtype, op);
+  return Tensor.empty(shape, dtype);
 }
 
 function finish(t: Tensor, options: TensorOptions, op: string): Tensor {
@@ -55,7 +70,8 @@ export interface FromDataOptions extends TensorOptions {
  * A tensor from a number, nested arrays of numbers/booleans, or a TypedArray (copied). Like
  * torch.tensor: integers give int64, other numbers float32, booleans bool, unless dtype says.
  */
-export function tensor(data: unknown, options: FromDataOptions = {}): Tensor {
+export function tensor(data: unknown, optionsArg?: FromDataOptions): Tensor {
+  const options = checkOptions(optionsArg, 'tensor');
   if (data instanceof Tensor) return finish(data.detach().clone().to(options.dtype ?? data.dtype), options, 'tensor');
   let values: ArrayLike<number | bigint | boolean>;
   let shape: number[];
@@ -68,7 +84,7 @@ export function tensor(data: unknown, options: FromDataOptions = {}): Tensor {
       throw new TypeError("tensor: a Uint16Array holds float16 or bfloat16 bits; pass { dtype: 'float16' } or { dtype: 'bfloat16' }");
     }
     inferred = entry ? entry[1] : options.dtype!;
-    const dtype = options.dtype ?? inferred;
+    const dtype = dtypeOf(options, inferred, 'tensor');
     const n = (data as unknown as ArrayLike<number>).length;
     const outShape = options.shape ? checkShape(options.shape as number[], 'tensor') : [n];
     if (sizeOf(outShape) !== n) throw new RangeError(`tensor: ${n} values cannot fill shape [${outShape.join(', ')}]`);
@@ -133,7 +149,10 @@ function writeValues(dst: StorageArray, dtype: DType, values: ArrayLike<number |
 }
 
 /** Wraps a TypedArray without copying (the tensor and the array share memory). */
-export function fromTypedArray(data: StorageArray, shape: readonly number[] = [data.length], dtype?: DType): Tensor {
+export function fromTypedArray(data: StorageArray, shape?: readonly number[], dtype?: DType): Tensor {
+  if (!ArrayBuffer.isView(data) || data instanceof DataView) throw new TypeError(`fromTypedArray: expected a TypedArray, got ${describe(data)}`);
+  if (dtype !== undefined) checkDType(dtype, 'fromTypedArray');
+  shape ??= [data.length];
   const entry = ARRAY_DTYPES.find(([ctor]) => data instanceof (ctor as typeof Float32Array));
   const d = dtype ?? entry?.[1];
   if (!d) throw new TypeError('fromTypedArray: pass the dtype for this array (a Uint16Array holds float16 or bfloat16 bits)');
@@ -145,34 +164,45 @@ export function fromTypedArray(data: StorageArray, shape: readonly number[] = [d
 
 export function empty(...args: ShapeArgs): Tensor {
   const { shape, options } = parseShapeArgs(args, 'empty');
-  return finish(Tensor.empty(shape, dtypeOf(options, 'float32', 'empty')), options, 'empty');
+  return finish(emptyFor(shape, dtypeOf(options, 'float32', 'empty'), 'empty'), options, 'empty');
 }
 
 export function zeros(...args: ShapeArgs): Tensor {
   const { shape, options } = parseShapeArgs(args, 'zeros');
-  return finish(Tensor.empty(shape, dtypeOf(options, 'float32', 'zeros')), options, 'zeros');
+  return finish(emptyFor(shape, dtypeOf(options, 'float32', 'zeros'), 'zeros'), options, 'zeros');
 }
 
 export function ones(...args: ShapeArgs): Tensor {
   const { shape, options } = parseShapeArgs(args, 'ones');
-  return finish(filled(shape, dtypeOf(options, 'float32', 'ones'), 1), options, 'ones');
+  const dtype = dtypeOf(options, 'float32', 'ones');
+  checkAllocation(shape, dtype, 'ones');
+  return finish(filled(shape, dtype, 1), options, 'ones');
 }
 
-export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+export function full(shape: readonly number[], value: number, options?: TensorOptions): Tensor {
   if (typeof value !== 'number') throw new TypeError(`full: expected a number fill value, got ${describe(value)}`);
   const s = checkShape(shape as number[], 'full');
-  return finish(filled(s, dtypeOf(options, 'float32', 'full'), value), options, 'full');
+  const opts = checkOptions(options, 'full');
+  const dtype = dtypeOf(opts, 'float32', 'full');
+  checkAllocation(s, dtype, 'full');
+  return finish(filled(s, dtype, value), opts, 'full');
 }
 
-export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+export function zerosLike(t: Tensor, optionsArg?: TensorOptions): Tensor {
+  checkTensor(t, 'zerosLike');
+  const options = checkOptions(optionsArg, 'zerosLike');
   return zeros(t.shape as number[], { dtype: options.dtype ?? t.dtype, requiresGrad: options.requiresGrad });
 }
 
-export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+export function onesLike(t: Tensor, optionsArg?: TensorOptions): Tensor {
+  checkTensor(t, 'onesLike');
+  const options = checkOptions(optionsArg, 'onesLike');
   return ones(t.shape as number[], { dtype: options.dtype ?? t.dtype, requiresGrad: options.requiresGrad });
 }
 
-export function fullLike(t: Tensor, value: number, options: TensorOptions = {}): Tensor {
+export function fullLike(t: Tensor, value: number, optionsArg?: TensorOptions): Tensor {
+  checkTensor(t, 'fullLike');
+  const options = checkOptions(optionsArg, 'fullLike');
   return full(t.shape, value, { dtype: options.dtype ?? t.dtype, requiresGrad: options.requiresGrad });
 }
 
@@ -184,7 +214,7 @@ export function arange(a: number, b?: number | TensorOptions, c?: number | Tenso
   let start = 0, end: number, step = 1, options: TensorOptions = {};
   const nums = [a, b, c].filter((v) => typeof v === 'number') as number[];
   const opt = [b, c, d].find((v) => typeof v === 'object' && v !== null) as TensorOptions | undefined;
-  if (opt) options = opt;
+  if (opt) options = checkOptions(opt, 'arange');
   if (nums.length === 1) end = nums[0]!;
   else if (nums.length === 2) [start, end] = nums as [number, number];
   else if (nums.length === 3) [start, end, step] = nums as [number, number, number];
@@ -194,32 +224,36 @@ export function arange(a: number, b?: number | TensorOptions, c?: number | Tenso
   if ((end - start) / step < 0) throw new RangeError(`arange: the range ${start}..${end} cannot be walked with step ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const dtype = dtypeOf(options, [start, end, step].every(Number.isInteger) ? 'int64' : 'float32', 'arange');
+  checkAllocation([n], 'float64', 'arange'); // the values are computed in float64 first
   const vals = new Float64Array(n);
   for (let i = 0; i < n; i++) vals[i] = start + i * step;
-  const out = Tensor.empty([n], dtype);
+  const out = emptyFor([n], dtype, 'arange');
   writeValues(out.data, dtype, vals);
   return finish(out, options, 'arange');
 }
 
-export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: expected a non-negative integer number of steps, got ${steps}`);
+export function linspace(start: number, end: number, steps: number, optionsArg?: TensorOptions): Tensor {
+  if (typeof start !== 'number' || typeof end !== 'number') throw new TypeError(`linspace: expected numbers for start and end, got ${describe(start)} and ${describe(end)}`);
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: expected a non-negative integer number of steps, got ${describe(steps)}`);
+  const options = checkOptions(optionsArg, 'linspace');
   const dtype = dtypeOf(options, 'float32', 'linspace');
+  checkAllocation([steps], 'float64', 'linspace');
   const vals = new Float64Array(steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) vals[i] = i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i);
-  const out = Tensor.empty([steps], dtype);
+  const out = emptyFor([steps], dtype, 'linspace');
   writeValues(out.data, dtype, vals);
   return finish(out, options, 'linspace');
 }
 
-export function eye(n: number, m: number | TensorOptions = n, options: TensorOptions = {}): Tensor {
+export function eye(n: number, m: number | TensorOptions = n, options?: TensorOptions): Tensor {
   const cols = typeof m === 'number' ? m : n;
-  const opts = typeof m === 'object' ? m : options;
+  const opts = checkOptions(typeof m === 'object' ? m : options, 'eye');
   checkShape([n, cols], 'eye');
   const dtype = dtypeOf(opts, 'float32', 'eye');
-  const out = Tensor.empty([n, cols], dtype);
+  const out = emptyFor([n, cols], dtype, 'eye');
   const one = storageValue(dtype, 1);
   for (let i = 0; i < Math.min(n, cols); i++) {
     if (out.data instanceof BigInt64Array) out.data[i * cols + i] = 1n;
@@ -233,10 +267,11 @@ function randomTensor(args: (number | readonly number[] | RandomOptions)[], op: 
   const dtype = dtypeOf(options, 'float32', op);
   if (!isFloating(dtype)) throw new TypeError(`${op}: expected a floating-point dtype, got ${dtype}`);
   const gen = (options as RandomOptions).generator ?? defaultGenerator();
+  checkAllocation(shape, 'float64', op); // drawn in float64 first
   const vals = new Float64Array(sizeOf(shape));
   if (kind === 'uniform') gen.fillUniform(vals);
   else gen.fillNormal(vals);
-  const out = Tensor.empty(shape, dtype);
+  const out = emptyFor(shape, dtype, op);
   writeValues(out.data, dtype, vals);
   return finish(out, options, op);
 }
@@ -252,33 +287,41 @@ export function randn(...args: (number | readonly number[] | RandomOptions)[]): 
 }
 
 /** Uniform integers in [low, high) (int64 unless dtype says). */
-export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
-  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randint: expected integers low < high, got ${low} and ${high}`);
+export function randint(low: number, high: number, shape: readonly number[], optionsArg?: RandomOptions): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randint: expected integers low < high, got ${describe(low)} and ${describe(high)}`);
   const s = checkShape(shape as number[], 'randint');
+  const options = checkOptions(optionsArg, 'randint');
   const dtype = dtypeOf(options, 'int64', 'randint');
   const gen = options.generator ?? defaultGenerator();
+  checkAllocation(s, 'float64', 'randint');
   const vals = new Float64Array(sizeOf(s));
   for (let i = 0; i < vals.length; i++) vals[i] = gen.nextInt(low, high);
-  const out = Tensor.empty(s, dtype);
+  const out = emptyFor(s, dtype, 'randint');
   writeValues(out.data, dtype, vals);
   return finish(out, options, 'randint');
 }
 
 /** A random permutation of 0..n-1 as int64. */
-export function randperm(n: number, options: RandomOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: expected a non-negative integer, got ${n}`);
+export function randperm(n: number, optionsArg?: RandomOptions): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: expected a non-negative integer, got ${describe(n)}`);
+  const options = checkOptions(optionsArg, 'randperm');
   const gen = options.generator ?? defaultGenerator();
-  const p = gen.permutation(n);
   const dtype = dtypeOf(options, 'int64', 'randperm');
-  const out = Tensor.empty([n], dtype);
+  checkAllocation([n], 'int64', 'randperm');
+  const p = gen.permutation(n);
+  const out = emptyFor([n], dtype, 'randperm');
   writeValues(out.data, dtype, p);
   return out;
 }
 
-export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
+export function randLike(t: Tensor, optionsArg?: RandomOptions): Tensor {
+  checkTensor(t, 'randLike');
+  const options = checkOptions(optionsArg, 'randLike');
   return rand(t.shape as number[], { dtype: options.dtype ?? t.dtype, generator: options.generator, requiresGrad: options.requiresGrad });
 }
 
-export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
+export function randnLike(t: Tensor, optionsArg?: RandomOptions): Tensor {
+  checkTensor(t, 'randnLike');
+  const options = checkOptions(optionsArg, 'randnLike');
   return randn(t.shape as number[], { dtype: options.dtype ?? t.dtype, generator: options.generator, requiresGrad: options.requiresGrad });
 }

@@ -41,7 +41,9 @@ export function checkDType(x: unknown, where: string): DType {
 }
 
 export function isFloating(d: DType): boolean {
-  return DTYPE_INFO[d].isFloat;
+  const info = DTYPE_INFO[d];
+  if (info === undefined) throw new TypeError(`isFloating: expected a dtype (${DTYPES.join(', ')}), got ${describe(d)}`);
+  return info.isFloat;
 }
 
 /** float16 and bfloat16: stored in 16 bits, computed in float32. */
@@ -79,6 +81,7 @@ const INT_RANK: Partial<Record<DType, number>> = { bool: 0, uint8: 1, int32: 2, 
 
 /** PyTorch's promotion for two tensor operands. */
 export function promoteTypes(a: DType, b: DType): DType {
+  if (!isDType(a) || !isDType(b)) throw new TypeError(`promoteTypes: expected two dtypes (${DTYPES.join(', ')}), got ${describe(a)} and ${describe(b)}`);
   if (a === b) return a;
   const fa = FLOAT_RANK[a], fb = FLOAT_RANK[b];
   if (fa !== undefined && fb !== undefined) {

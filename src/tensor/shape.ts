@@ -1,5 +1,8 @@
 // Shapes and strides: validation, broadcasting, dim normalisation, coalescing for kernels.
 
+import { constants } from 'node:buffer';
+import { DTYPE_INFO, type DType } from './dtype.js';
+
 export type Shape = readonly number[];
 
 export function shapeStr(shape: Shape): string {
@@ -31,6 +34,14 @@ export function checkShape(shape: unknown, op: string): number[] {
   }
   if (sizeOf(shape) > 2 ** 32) throw new RangeError(`${op}: shape [${shape.join(', ')}] has more than 2^32 elements`);
   return shape.slice();
+}
+
+/** Refuses, naming the op, a tensor larger than the runtime can allocate (V8 caps one array's bytes). */
+export function checkAllocation(shape: Shape, dtype: DType, op: string): void {
+  const n = sizeOf(shape), bytes = n * DTYPE_INFO[dtype].bytes;
+  if (bytes > constants.MAX_LENGTH) {
+    throw new RangeError(`${op}: a ${dtype} tensor of shape ${shapeStr(shape)} needs ${bytes} bytes, more than the ${constants.MAX_LENGTH} bytes one array can hold`);
+  }
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {

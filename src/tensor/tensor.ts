@@ -207,7 +207,7 @@ export class Tensor {
   slice(dim: number, start = 0, end?: number, step = 1): Tensor { return vw.slice(this, dim, start, end, step); }
   select(dim: number, index: number): Tensor { return vw.select(this, dim, index); }
   expand(...shape: (number | readonly number[])[]): Tensor { return vw.expand(this, flatArgs(shape)); }
-  expandAs(other: Tensor): Tensor { return vw.expand(this, other.shape); }
+  expandAs(other: Tensor): Tensor { return vw.expand(this, ew.checkTensor(other, 'expandAs', 'other').shape); }
   squeeze(dim?: number | readonly number[]): Tensor { return vw.squeeze(this, dim); }
   unsqueeze(dim: number): Tensor { return vw.unsqueeze(this, dim); }
   flatten(startDim = 0, endDim = -1): Tensor { return vw.flatten(this, startDim, endDim); }
@@ -296,8 +296,8 @@ export class Tensor {
   argmax(dim?: number | null, keepdim = false): Tensor { return red.argExtreme(this, dim, keepdim, 'argmax'); }
   argmin(dim?: number | null, keepdim = false): Tensor { return red.argExtreme(this, dim, keepdim, 'argmin'); }
   /** Variance with Bessel's correction by default (correction = 1), as torch.var. */
-  var(dims?: number | readonly number[] | null, options: { correction?: number; keepdim?: boolean } = {}): Tensor { return red.variance(this, dims, options.correction ?? 1, options.keepdim ?? false); }
-  std(dims?: number | readonly number[] | null, options: { correction?: number; keepdim?: boolean } = {}): Tensor { return red.variance(this, dims, options.correction ?? 1, options.keepdim ?? false).sqrt(); }
+  var(dims?: number | readonly number[] | null, options?: red.VarianceOptions): Tensor { return red.varianceWithOptions(this, dims, options, 'var'); }
+  std(dims?: number | readonly number[] | null, options?: red.VarianceOptions): Tensor { return red.varianceWithOptions(this, dims, options, 'std').sqrt(); }
   logsumexp(dims: number | readonly number[], keepdim = false): Tensor { return red.logsumexp(this, dims, keepdim); }
   /** p-norm over dims (all by default); p may be any positive number or Infinity. */
   norm(p = 2, dims?: number | readonly number[] | null, keepdim = false): Tensor { return red.norm(this, p, dims, keepdim); }

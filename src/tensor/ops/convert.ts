@@ -4,7 +4,7 @@ import { backend } from '../../backend/index.js';
 import { fromBFloat16Bits, fromFloat16Bits, toBFloat16Bits, toFloat16Bits } from '../../backend/half.js';
 import { record } from '../../autograd/graph.js';
 import { allocate, checkDType, isFloating, type DType, type StorageArray } from '../dtype.js';
-import { coalesce, contiguousStrides, shapeStr, sizeOf } from '../shape.js';
+import { checkAllocation, coalesce, contiguousStrides, shapeStr, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** The storage representation of a number in a dtype (float16 bits, 0/1 for bool, ...). */
@@ -52,10 +52,12 @@ export function contiguousAs(t: Tensor, dtype: DType): Tensor {
 
 export function contiguous(t: Tensor): Tensor {
   if (t.isContiguous()) return t;
+  checkAllocation(t.shape, t.dtype, 'contiguous');
   return record(contiguousCopy(t), 'contiguous', [t], (g) => [g]);
 }
 
 export function clone(t: Tensor): Tensor {
+  checkAllocation(t.shape, t.dtype, 'clone');
   return record(contiguousCopy(t), 'clone', [t], (g) => [g]);
 }
 
@@ -85,6 +87,7 @@ export function item(t: Tensor): number {
 }
 
 export function toTypedArray(t: Tensor): StorageArray {
+  checkAllocation(t.shape, t.dtype, 'toTypedArray');
   const c = t.isContiguous() ? t : contiguousCopy(t);
   const n = c.numel();
   const out = allocate(t.dtype, n);
@@ -93,11 +96,20 @@ export function toTypedArray(t: Tensor): StorageArray {
 }
 
 export function toFloat32Array(t: Tensor): Float32Array {
+  checkAllocation(t.shape, 'float32', 'toFloat32Array');
   if (t.dtype === 'float32') return toTypedArray(t) as Float32Array;
   return contiguousAs(t, 'float32').data as Float32Array;
 }
 
+/** Above this many numbers and arrays, nested JS arrays are not a sensible way to read a tensor. */
+const MAX_NESTED = 2 ** 27;
+
 export function toNested(t: Tensor): unknown {
+  let arrays = 1, level = 1;
+  for (const d of t.shape.slice(0, -1)) { level *= d; arrays += level; }
+  if (t.numel() > MAX_NESTED || arrays > MAX_NESTED) {
+    throw new RangeError(`toArray: a tensor of shape ${shapeStr(t.shape)} is too large for nested arrays (more than ${MAX_NESTED} entries); read it with toTypedArray()`);
+  }
   const c = t.isContiguous() ? t : contiguousCopy(t);
   const { dtype, data, offset } = c;
   if (t.ndim === 0) return readValue(dtype, data, offset);

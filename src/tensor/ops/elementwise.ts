@@ -6,7 +6,7 @@ import { COMPARISONS, type BinaryOp, type UnaryOp } from '../../backend/ops.js';
 import { record } from '../../autograd/graph.js';
 import { describe, isFloating, isHalf, promoteOperands, promoteWithScalar, type DType } from '../dtype.js';
 import { noGrad } from '../../autograd/grad-mode.js';
-import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, sameShape, sizeOf, type Shape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, checkAllocation, coalesce, contiguousStrides, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguousAs, storageValue } from './convert.js';
 
@@ -111,6 +111,7 @@ export function unaryResultType(op: UnaryOp, x: DType, p1: number, p2: number): 
 
 export function unary(op: UnaryOp, x: Tensor, p1 = 0, p2 = 0): Tensor {
   checkTensor(x, op);
+  if (typeof p1 !== 'number' || typeof p2 !== 'number') throw new TypeError(`${op}: expected a number parameter, got ${describe(typeof p1 !== 'number' ? p1 : p2)}`);
   const outDtype = unaryResultType(op, x.dtype, p1, p2);
   // Halves compute in float32; integers that give a float result are converted first.
   const computeDtype: DType = isHalf(x.dtype) || (isFloating(outDtype) && !isFloating(x.dtype)) ? 'float32' : x.dtype;
@@ -209,6 +210,7 @@ export function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number, alp
     throw new TypeError(`${op}: expected alpha to be ${isFloating(computeDtype) ? 'a number' : 'an integer for integer tensors'}, got ${describe(alpha)}`);
   }
   const shape = broadcastShapes(A.shape, B.shape, binaryName(op));
+  if (shape.length > 1) checkAllocation(shape, outDtype, binaryName(op)); // broadcasting can ask for a lot
   const Ac = A.dtype === computeDtype ? A : contiguousAs(A, computeDtype);
   const Bc = B.dtype === computeDtype ? B : contiguousAs(B, computeDtype);
   if ((op === 'floorDiv' || op === 'remainder') && !isFloating(computeDtype) && Bc.numel() > 0 && noGrad(() => Bc.eq(0).any().item()) !== 0) {
@@ -258,6 +260,7 @@ export function where(condition: Tensor, a: Tensor | number, b: Tensor | number)
   const outDtype = promoteOperands(A, B);
   const computeDtype: DType = isHalf(outDtype) ? 'float32' : outDtype;
   const shape = broadcastShapes(broadcastShapes(condition.shape, A.shape, 'where'), B.shape, 'where');
+  checkAllocation(shape, outDtype, 'where');
   const Ac = A.dtype === computeDtype ? A : contiguousAs(A, computeDtype);
   const Bc = B.dtype === computeDtype ? B : contiguousAs(B, computeDtype);
   let out = Tensor.uninitialized(shape, computeDtype);

@@ -2,7 +2,7 @@
 
 import { record } from '../../autograd/graph.js';
 import { describe, isHalf, promoteTypes, type DType, type StorageArray } from '../dtype.js';
-import { normalizeDim, shapeStr, sizeOf } from '../shape.js';
+import { checkAllocation, normalizeDim, shapeStr, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor, scalarTensor } from './elementwise.js';
 import { contiguousAs, contiguousCopy, copyStridedInto, filled } from './convert.js';
@@ -214,6 +214,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  */
 export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   checkTensor(x, 'pad');
+  if (typeof value !== 'number') throw new TypeError(`pad: expected a number fill value, got ${describe(value)}`);
   if (!Array.isArray(pads) || pads.length % 2 !== 0 || pads.length / 2 > x.ndim || pads.some((p) => !Number.isInteger(p))) {
     throw new RangeError(`pad: expected an even-length array of integers covering at most ${x.ndim} dims, got [${String(pads)}]`);
   }
@@ -231,6 +232,7 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
     dstStart[d] = Math.max(0, lo);
     shape[d] = size;
   }
+  checkAllocation(shape, x.dtype, 'pad');
   const out = filled(shape, x.dtype, value);
   let region = out;
   for (let d = 0; d < x.ndim; d++) region = region.narrow(d, dstStart[d]!, src.shape[d]!);

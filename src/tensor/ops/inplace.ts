@@ -7,7 +7,7 @@ import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { category, describe, isFloating, isHalf, promoteWithScalar, type FloatArray } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, sameShape, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { defaultGenerator, type Generator } from '../random.js';
+import { Generator, defaultGenerator } from '../random.js';
 import { binary, checkTensor, gradFor, resultType, scalarTensor, unary, unaryResultType, where } from './elementwise.js';
 import { contiguousAs, contiguousCopy, copyStridedInto, filled, storageValue } from './convert.js';
 import { recordedInPlace, tracks } from './inplace-graph.js';
@@ -50,6 +50,7 @@ export function binaryInPlace(op: BinaryOp, t: Tensor, other: Tensor | number, a
   const name = `${op}_`;
   checkTensor(t, name);
   if (!(other instanceof Tensor) && typeof other !== 'number') throw new TypeError(`${name}: expected a Tensor or a number, got ${describe(other)}`);
+  if (typeof alpha !== 'number') throw new TypeError(`${name}: expected alpha to be a number, got ${describe(alpha)}`);
   const o = other instanceof Tensor ? other : scalarTensor(other, promoteWithScalar(t.dtype, other));
   const shape = broadcastShapes(t.shape, o.shape, name);
   if (!sameShape(shape, t.shape)) throw new RangeError(`${name}: the operand of shape ${shapeStr(o.shape)} does not broadcast to the tensor's shape ${shapeStr(t.shape)}`);
@@ -87,6 +88,7 @@ export function addInPlace(t: Tensor, g: Tensor, alpha: number): void {
 export function unaryInPlace(op: UnaryOp, t: Tensor, p1: number, p2: number): void {
   const name = `${op === 'powScalar' ? 'pow' : op}_`;
   checkTensor(t, name);
+  if (typeof p1 !== 'number' || typeof p2 !== 'number') throw new TypeError(`${name}: expected a number parameter, got ${describe(typeof p1 !== 'number' ? p1 : p2)}`);
   const rt = unaryResultType(op, t.dtype, p1, p2);
   if (category(rt) > category(t.dtype)) throw new TypeError(`${name}: the result type ${rt} cannot be stored in place in a ${t.dtype} tensor`);
   checkWritable(t, name);
@@ -191,6 +193,9 @@ export function randomInPlace(t: Tensor, kind: 'uniform' | 'normal', a: number, 
   const name = `${kind}_`;
   checkTensor(t, name);
   if (!isFloating(t.dtype)) throw new TypeError(`${name}: expected a floating-point tensor, got ${t.dtype}`);
+  if (typeof a !== 'number' || typeof b !== 'number') throw new TypeError(`${name}: expected numbers for the distribution's parameters, got ${describe(a)} and ${describe(b)}`);
+  if (generator !== undefined && !(generator instanceof Generator)) throw new TypeError(`${name}: expected a Generator, got ${describe(generator)}`);
+  checkWritable(t, name);
   if (tracks(t, name, [])) throw new Error(`${name}: cannot fill a tensor that is part of a recorded graph; use noGrad()`);
   const n = t.numel();
   if (n === 0) return;

@@ -5,7 +5,7 @@ import { backend } from '../../backend/index.js';
 import type { ReduceOp } from '../../backend/ops.js';
 import { record } from '../../autograd/graph.js';
 import { noGrad } from '../../autograd/grad-mode.js';
-import { isFloating, isHalf, type DType } from '../dtype.js';
+import { describe, isFloating, isHalf, type DType } from '../dtype.js';
 import { normalizeDim, normalizeDims, shapeStr, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor } from './elementwise.js';
@@ -73,10 +73,11 @@ function sumResultType(d: DType): DType {
 
 /** Shared path for sum, mean, amax, amin, prod over dims. */
 function simpleReduce(op: 'sum' | 'mean' | 'max' | 'min' | 'prod', x: Tensor, dimsArg: number | readonly number[] | null | undefined, keepdim: boolean): { out: Tensor; dims: number[] } {
-  checkTensor(x, op);
-  const dims = normalizeDims(dimsArg, x.ndim, op);
+  const name = op === 'max' ? 'amax' : op === 'min' ? 'amin' : op;
+  checkTensor(x, name);
+  const dims = normalizeDims(dimsArg, x.ndim, name);
   if ((op === 'max' || op === 'min') && dims.some((d) => x.shape[d] === 0)) {
-    throw new RangeError(`${op === 'max' ? 'amax' : 'amin'}: cannot reduce over a dimension of size 0 (input ${shapeStr(x.shape)})`);
+    throw new RangeError(`${name}: cannot reduce over a dimension of size 0 (input ${shapeStr(x.shape)})`);
   }
   const outDtype: DType = op === 'sum' || op === 'prod' ? sumResultType(x.dtype) : op === 'mean' ? (isFloating(x.dtype) ? x.dtype : 'float32') : x.dtype;
   const computeDtype: DType = isHalf(x.dtype) || (isFloating(outDtype) && !isFloating(x.dtype)) ? 'float32' : x.dtype;
@@ -203,6 +204,22 @@ export function variance(x: Tensor, dims: number | readonly number[] | null | un
   const n = sizeOf(ds.map((d) => x.shape[d]!));
   const centered = x.sub(x.mean(ds, true));
   return centered.square().sum(ds, keepdim).div(Math.max(0, n - correction));
+}
+
+export interface VarianceOptions {
+  /** Subtracted from the count in the divisor: 1 (Bessel's correction, the default) or 0 (biased). */
+  correction?: number;
+  keepdim?: boolean;
+}
+
+/** var/std with their options object checked. */
+export function varianceWithOptions(x: Tensor, dims: number | readonly number[] | null | undefined, options: VarianceOptions | undefined, op: 'var' | 'std'): Tensor {
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError(`${op}: expected an options object, got ${describe(options)}`);
+  const correction = options?.correction ?? 1;
+  if (typeof correction !== 'number' || !Number.isFinite(correction)) throw new TypeError(`${op}: expected a finite number for correction, got ${describe(correction)}`);
+  checkTensor(x, op);
+  if (!isFloating(x.dtype)) throw new TypeError(`${op}: expected a floating-point tensor, got ${x.dtype}`);
+  return variance(x, dims, correction, options?.keepdim ?? false);
 }
 
 export function logsumexp(x: Tensor, dims: number | readonly number[], keepdim: boolean): Tensor {

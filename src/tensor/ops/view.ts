@@ -199,6 +199,7 @@ export function squeeze(t: Tensor, dim?: number | readonly number[]): Tensor {
   let drop: Set<number>;
   if (dim === undefined) drop = new Set(t.shape.map((s, i) => (s === 1 ? i : -1)).filter((i) => i >= 0));
   else {
+    if (typeof dim !== 'number' && !Array.isArray(dim)) throw new TypeError(`squeeze: expected a dim or an array of dims, got ${describe(dim)}`);
     const list = typeof dim === 'number' ? [dim] : dim;
     drop = new Set(list.map((d) => normalizeDim(d, t.ndim, 'squeeze')).filter((d) => t.shape[d] === 1));
   }
@@ -230,6 +231,7 @@ export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
 export function unflatten(t: Tensor, dim: number, sizes: readonly number[]): Tensor {
   checkTensor(t, 'unflatten');
   const d = normalizeDim(dim, t.ndim, 'unflatten');
+  if (!Array.isArray(sizes)) throw new TypeError(`unflatten: expected an array of sizes, got ${describe(sizes)}`);
   const inner = inferShape(sizes, t.shape[d]!, 'unflatten');
   return reshape(t, [...t.shape.slice(0, d), ...inner, ...t.shape.slice(d + 1)]);
 }
@@ -245,6 +247,7 @@ export function split(t: Tensor, sizeOrSections: number | readonly number[], dim
     for (let s = 0; s < size; s += sizeOrSections) sizes.push(Math.min(sizeOrSections, size - s));
     if (sizes.length === 0) sizes.push(0);
   } else {
+    if (!Array.isArray(sizeOrSections)) throw new TypeError(`split: expected a split size or an array of sizes, got ${describe(sizeOrSections)}`);
     sizes = sizeOrSections.slice();
     const total = sizes.reduce((a, b) => a + b, 0);
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || total !== size) {
@@ -262,7 +265,7 @@ export function split(t: Tensor, sizeOrSections: number | readonly number[], dim
 
 export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
   checkTensor(t, 'chunk');
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: expected a positive number of chunks, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0 || chunks > 2 ** 31 - 1) throw new RangeError(`chunk: expected a positive number of chunks (below 2^31), got ${describe(chunks)}`);
   const d = normalizeDim(dim, t.ndim, 'chunk');
   if (t.shape[d] === 0) return Array.from({ length: chunks }, () => narrow(t, d, 0, 0)); // as PyTorch
   const each = Math.max(1, Math.ceil(t.shape[d]! / chunks));
