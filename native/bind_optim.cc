@@ -1,6 +1,7 @@
-// Bindings for the fused optimizer updates (kernels/optim.inl): split the elements across the
-// thread pool for large parameters. Every element's update is independent, so the split does not
-// change any result.
+// Bindings for the fused optimizer updates (kernels/optim.inl): large parameters are cut into
+// fixed chunks that the threads take in turn, so a thread the OS runs late leaves its share to the
+// others instead of holding up the step. Every element's update is independent, so the split does
+// not change any result.
 #include "dispatch.h"
 #include "napi_util.h"
 #include "threadpool.h"
@@ -8,8 +9,18 @@
 namespace ody {
 namespace {
 
-// Below this many elements one thread is faster than waking the others.
-constexpr int64_t kGrain = 1 << 15;
+// Elements per chunk (128 KiB of each array); a parameter of one chunk runs on the calling thread.
+constexpr int64_t kChunk = 1 << 15;
+
+template <class F>
+void for_chunks(int64_t n, F&& fn) {
+  int64_t chunks = (n + kChunk - 1) / kChunk;
+  if (chunks <= 1) {
+    if (n > 0) fn(int64_t(0), n);
+    return;
+  }
+  parallel_tasks(chunks, [&](int64_t c) { fn(c * kChunk, std::min(n, (c + 1) * kChunk)); });
+}
 
 // sgdF32(n, p, pOff, g, gOff, buf | null, h)
 Napi::Value sgd_f32(const Napi::CallbackInfo& cb) {
@@ -19,7 +30,7 @@ Napi::Value sgd_f32(const Napi::CallbackInfo& cb) {
   float* buf = data_or_null<float>(cb[5]);
   const double* h = data_of<double>(cb[6]);
   const Kernels& k = kernels();
-  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+  for_chunks(n, [&](int64_t b, int64_t e) {
     k.sgd_f32(p + b, g + b, buf ? buf + b : nullptr, e - b, h);
   });
   return cb.Env().Undefined();
@@ -35,7 +46,7 @@ Napi::Value adam_f32(const Napi::CallbackInfo& cb) {
   float* vmax = data_or_null<float>(cb[7]);
   const double* h = data_of<double>(cb[8]);
   const Kernels& k = kernels();
-  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+  for_chunks(n, [&](int64_t b, int64_t e) {
     k.adam_f32(p + b, g + b, m + b, v + b, vmax ? vmax + b : nullptr, e - b, h);
   });
   return cb.Env().Undefined();
@@ -51,7 +62,7 @@ Napi::Value rmsprop_f32(const Napi::CallbackInfo& cb) {
   float* buf = data_or_null<float>(cb[7]);
   const double* h = data_of<double>(cb[8]);
   const Kernels& k = kernels();
-  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+  for_chunks(n, [&](int64_t b, int64_t e) {
     k.rmsprop_f32(p + b, g + b, sq + b, ga ? ga + b : nullptr, buf ? buf + b : nullptr, e - b, h);
   });
   return cb.Env().Undefined();
