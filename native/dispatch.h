@@ -67,7 +67,7 @@ struct Kernels {
   int gemm_mr = 0, gemm_nr = 0, gemm_kc = 0;
   // rows (1..mr) x nr block: C = alpha * A B + beta * C (beta == 0: C not read) + bias[i] (if not null)
   void (*gemm_ukernel)(int rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta, const float* bias) = nullptr;
-  // one packed sliver: element (i, p) at src[i * rs + p * ks] -> dst[p * w + i], rows rn..w-1 zero
+  // ceil(rn / w) packed slivers: element (i, p) at src[i * rs + p * ks] -> dst[(i / w) * kc * w + p * w + i % w]
   void (*gemm_pack)(const float* src, int64_t rs, int64_t ks, int rn, int64_t kc, int w, float* dst) = nullptr;
   // independent FMA chains for `iters` rounds; returns the flops done (result stored to *sink)
   double (*peak_fma)(int64_t iters, float* sink) = nullptr;

@@ -29,12 +29,6 @@ thread_local AlignedBuffer tl_apack, tl_bpack;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-inline void pack_sliver(const Kernels& kt, const GemmOperand& op, int64_t r0, int rn, int64_t k0, int64_t kc, int w,
-                        float* dst) {
-  if (op.pack) op.pack(op.ctx, r0, rn, k0, kc, w, dst);
-  else kt.gemm_pack(op.p + r0 * op.rs + k0 * op.ks, op.rs, op.ks, rn, kc, w, dst);
-}
-
 // Pointer to C(i, j) and how many columns from j stay contiguous (within j's segment).
 inline float* c_at(const GemmOutput& c, int64_t i, int64_t j, int64_t* run) {
   if (c.seg <= 0) { *run = INT64_MAX; return c.c + i * c.ldc + j; }
@@ -119,17 +113,28 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, c
       for (int64_t ic = 0; ic < m; ic += kMC) {
         const int64_t mc = std::min(kMC, m - ic);
         const int64_t nslivers_a = ceil_div(mc, MR);
+        // Packing tasks: runs of A slivers, then runs of B slivers (a run of plain-matrix slivers
+        // is packed in one call, reading source rows across the run).
         const int64_t npack = nslivers_a + (ic == 0 ? nslivers_b : 0);
         const int64_t pack_chunk = std::max<int64_t>(4, ceil_div(npack, 4 * threads));
-        run_grid(ceil_div(npack, pack_chunk), [&](int64_t t) {
-          for (int64_t s = t * pack_chunk, s1 = std::min(npack, s + pack_chunk); s < s1; s++) {
-            if (s < nslivers_a) {
-              const int64_t r0 = ic + s * MR;
-              pack_sliver(kt, a, r0, int(std::min<int64_t>(MR, m - r0)), pc, kc, MR, apack + s * kc * MR);
-            } else {
-              const int64_t sb = s - nslivers_a, r0 = jc + sb * NR;
-              pack_sliver(kt, b, r0, int(std::min<int64_t>(NR, n - r0)), pc, kc, NR, bpack + sb * kc * NR);
+        const int64_t tasks_a = ceil_div(nslivers_a, pack_chunk);
+        const int64_t tasks_b = ic == 0 ? ceil_div(nslivers_b, pack_chunk) : 0;
+        run_grid(tasks_a + tasks_b, [&](int64_t t) {
+          const bool is_a = t < tasks_a;
+          const GemmOperand& op = is_a ? a : b;
+          const int w = is_a ? MR : NR;
+          const int64_t s0 = (is_a ? t : t - tasks_a) * pack_chunk;
+          const int64_t s1 = std::min(is_a ? nslivers_a : nslivers_b, s0 + pack_chunk);
+          const int64_t origin = is_a ? ic : jc, extent = is_a ? m : n;
+          float* base = is_a ? apack : bpack;
+          const int64_t r0 = origin + s0 * w, rows = std::min(extent - r0, (s1 - s0) * w);
+          if (op.pack) {
+            for (int64_t s = s0; s < s1; s++) {
+              const int64_t rs = origin + s * w;
+              op.pack(op.ctx, rs, int(std::min<int64_t>(w, extent - rs)), pc, kc, w, base + s * kc * w);
             }
+          } else {
+            kt.gemm_pack(op.p + r0 * op.rs + pc * op.ks, op.rs, op.ks, int(rows), kc, w, base + s0 * kc * w);
           }
         });
         int64_t tm = 1;

@@ -174,25 +174,37 @@ static inline void transpose16_store(const float* src, int64_t rs, int rows, int
 }
 #endif
 
-// Packs one sliver: rn (<= w) rows of kc elements, element (i, p) at src[i * rs + p * ks], into
-// dst[p * w + i], rows rn..w-1 zero. ks == 1 is a transpose (k contiguous), rs == 1 a copy.
+// Packs ceil(rn / w) consecutive slivers of kc elements each: element (i, p) at src[i * rs + p * ks]
+// goes to dst[(i / w) * kc * w + p * w + i % w]; rows past rn up to the last sliver's end are zero.
+// ks == 1 is a transpose (k contiguous, one sliver at a time), rs == 1 a copy, done a whole source
+// row at a time across all slivers so that reads stay sequential.
 static void gemm_pack(const float* src, int64_t rs, int64_t ks, int rn, int64_t kc, int w, float* dst) {
   if (rs == 1) {
+    const int nsl = (rn + w - 1) / w;
     for (int64_t p = 0; p < kc; p++) {
       const float* s = src + p * ks;
-      float* d = dst + p * w;
+      for (int sl = 0; sl < nsl; sl++) {
+        float* d = dst + int64_t(sl) * kc * w + p * w;
+        const int base = sl * w;
 #if defined(__AVX512F__)
-      for (int i = 0; i < w; i += 16) {
-        const int n = std::min(16, std::max(0, rn - i));
-        const __mmask16 lm = __mmask16((1u << n) - 1), sm = __mmask16((1u << std::min(16, w - i)) - 1);
-        _mm512_mask_storeu_ps(d + i, sm, _mm512_maskz_loadu_ps(lm, s + i));
-      }
+        for (int i = 0; i < w; i += 16) {
+          const int n = std::min(16, std::max(0, rn - base - i));
+          const __mmask16 lm = __mmask16((1u << n) - 1), sm = __mmask16((1u << std::min(16, w - i)) - 1);
+          _mm512_mask_storeu_ps(d + i, sm, _mm512_maskz_loadu_ps(lm, s + base + i));
+        }
 #else
-      int i = 0;
-      for (; i < rn; i++) d[i] = s[i];
-      for (; i < w; i++) d[i] = 0.0f;
+        const int n = std::min(w, rn - base);
+        int i = 0;
+        for (; i < n; i++) d[i] = s[base + i];
+        for (; i < w; i++) d[i] = 0.0f;
 #endif
+      }
     }
+    return;
+  }
+  if (rn > w) {
+    for (int base = 0; base < rn; base += w)
+      gemm_pack(src + base * rs, rs, ks, std::min(w, rn - base), kc, w, dst + int64_t(base / w) * kc * w);
     return;
   }
 #if defined(__AVX512F__)

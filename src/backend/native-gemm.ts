@@ -6,8 +6,11 @@ import type { Backend } from './backend.js';
 export interface GemmAddon {
   /** meta = [m, n, k, alpha, beta, aOff, lda, bOff, ldb, cOff, ldc, batch, strideA, strideB, strideC] */
   gemmF32(transA: boolean, transB: boolean, a: Float32Array, b: Float32Array, c: Float32Array, meta: Float64Array): void;
-  /** Every pool thread runs `iters` rounds of independent FMA chains with the selected ISA. */
-  peakFma(iters: number): { flops: number; seconds: number };
+  /**
+   * Every pool thread runs `iters` rounds of independent FMA chains with the selected ISA:
+   * total flops, wall seconds, and rate = sum over threads of flops / thread CPU seconds.
+   */
+  peakFma(iters: number): { flops: number; seconds: number; rate: number };
 }
 
 export function gemmOverrides(addon: GemmAddon, js: Backend): Pick<Backend, 'gemm'> {
