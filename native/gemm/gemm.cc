@@ -20,9 +20,9 @@
 namespace ody {
 namespace {
 
-constexpr int64_t kNC = 3072;  // columns of B per packed block (a multiple of every NR)
+constexpr int64_t kNC = 768;   // columns of B per packed block: kc x 768 floats (<= 1.2 MB) stay in L2
 constexpr int64_t kMC = 3072;  // rows of A per packed block (a multiple of every MR)
-constexpr int64_t kNB = 512;   // columns per compute task: kc x 512 floats of packed B stay in L2
+constexpr int64_t kNB = 256;   // columns per compute task
 constexpr int kMaxTile = 16 * 64;
 
 thread_local AlignedBuffer tl_apack, tl_bpack;

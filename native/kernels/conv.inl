@@ -59,75 +59,103 @@ static inline void conv_valid_range(int64_t ix0, int64_t sw, int64_t w, int len,
 }
 
 // GemmPackFn over an Im2colSource (see conv_geom.h): rows are output pixels, depth is (c, kr, ks).
+// The sliver's pixels are cut into runs along output rows; for every (kernel tap, run) a table
+// holds where the run's input starts in a channel plane and which of its pixels fall inside the
+// image, so the loop over channels and taps is only loads and stores (masked with AVX-512).
 static void conv_pack_im2col(const void* ctx, int64_t j0, int jn, int64_t q0, int64_t qc, int wdt, float* dst) {
   const Im2colSource& g = *static_cast<const Im2colSource*>(ctx);
   const int64_t ohw = g.oh * g.ow, hw = g.h * g.w, taps = g.r * g.s;
-  // A sliver covers at most wdt (<= 64) pixels, cut into runs along one output row.
-  struct Run { int jj, len; const float* img; int64_t oy, ox; };
+  struct Run { int jj, len; const float* img; };
+  struct Tap { int64_t off; int lo, hi; uint32_t mask; };  // valid pixels [lo, hi) of the run; mask = the same as bits
   Run runs[64];
+  int64_t run_oy[64], run_ox[64];
   int nr = 0;
   for (int jj = 0; jj < jn;) {
     const int64_t j = j0 + jj, b = j / ohw, p = j - b * ohw, oy = p / g.ow, ox = p - oy * g.ow;
     const int len = int(std::min<int64_t>(jn - jj, g.ow - ox));
-    runs[nr++] = Run{jj, len, g.x + b * g.img_stride, oy, ox};
+    run_oy[nr] = oy;
+    run_ox[nr] = ox;
+    runs[nr++] = Run{jj, len, g.x + b * g.img_stride};
     jj += len;
   }
-  // Per run and kernel column: first input column and valid range; per run and kernel row: the
-  // input row offset, or -1 outside the image.
-  thread_local std::vector<int64_t> tab;
-  tab.resize(size_t(nr) * size_t(3 * g.s + g.r));
-  int64_t* col_tab = tab.data();                 // [run][ks] -> ix0, lo, hi
-  int64_t* row_tab = tab.data() + nr * 3 * g.s;  // [run][kr] -> iy * w or -1
-  for (int u = 0; u < nr; u++) {
+  thread_local std::vector<Tap> tab;
+  tab.resize(size_t(taps * nr));
+  for (int64_t kr = 0; kr < g.r; kr++) {
     for (int64_t ks = 0; ks < g.s; ks++) {
-      const int64_t ix0 = runs[u].ox * g.sw - g.pw + ks * g.dw;
-      int lo, hi;
-      conv_valid_range(ix0, g.sw, g.w, runs[u].len, &lo, &hi);
-      int64_t* e = col_tab + (u * g.s + ks) * 3;
-      e[0] = ix0; e[1] = lo; e[2] = hi;
-    }
-    for (int64_t kr = 0; kr < g.r; kr++) {
-      const int64_t iy = runs[u].oy * g.sh - g.ph + kr * g.dh;
-      row_tab[u * g.r + kr] = (iy >= 0 && iy < g.h) ? iy * g.w : -1;
+      for (int u = 0; u < nr; u++) {
+        Tap& e = tab[size_t((kr * g.s + ks) * nr + u)];
+        const int64_t iy = run_oy[u] * g.sh - g.ph + kr * g.dh, ix0 = run_ox[u] * g.sw - g.pw + ks * g.dw;
+        e.off = iy * g.w + ix0;
+        if (iy < 0 || iy >= g.h) { e.lo = e.hi = 0; }
+        else conv_valid_range(ix0, g.sw, g.w, runs[u].len, &e.lo, &e.hi);
+        const uint64_t bits = e.hi > e.lo ? ((uint64_t(1) << e.hi) - 1) & ~((uint64_t(1) << e.lo) - 1) : 0;
+        e.mask = uint32_t(bits);
+      }
     }
   }
-  int64_t c = q0 / taps, rem = q0 - c * taps, kr = rem / g.s, ks = rem - kr * g.s;
+  int64_t c = q0 / taps, t = q0 - c * taps;
+#if defined(__AVX512F__)
+  const bool fast = g.sw == 1 && wdt <= 32;
+#endif
   for (int64_t q = 0; q < qc; q++) {
     float* d = dst + q * wdt;
     const int64_t plane = c * hw;
-    for (int u = 0; u < nr; u++) {
-      const int64_t ro = row_tab[u * g.r + kr];
-      const int64_t* e = col_tab + (u * g.s + ks) * 3;
-      if (ro < 0 || e[1] == e[2]) conv_zero(d + runs[u].jj, runs[u].len);
-      else conv_copy_run(d + runs[u].jj, runs[u].img + plane + ro, e[0], g.sw, int(e[1]), int(e[2]), runs[u].len);
+    const Tap* e = tab.data() + t * nr;
+#if defined(__AVX512F__)
+    if (fast) {
+      for (int u = 0; u < nr; u++) {
+        const float* src = runs[u].img + plane + e[u].off;
+        float* dd = d + runs[u].jj;
+        const int len = runs[u].len;
+        _mm512_mask_storeu_ps(dd, __mmask16((1u << std::min(len, 16)) - 1), _mm512_maskz_loadu_ps(__mmask16(e[u].mask), src));
+        if (len > 16)
+          _mm512_mask_storeu_ps(dd + 16, __mmask16((1u << (len - 16)) - 1), _mm512_maskz_loadu_ps(__mmask16(e[u].mask >> 16), src + 16));
+      }
+    } else
+#endif
+    {
+      for (int u = 0; u < nr; u++)
+        conv_copy_run(d + runs[u].jj, runs[u].img + plane, e[u].off, g.sw, e[u].lo, e[u].hi, runs[u].len);
     }
     conv_zero(d + jn, wdt - jn);
-    if (++ks == g.s) { ks = 0; if (++kr == g.r) { kr = 0; c++; } }
+    if (++t == taps) { t = 0; c++; }
   }
 }
 
 // GemmPackFn over an NhwcTapSource (see conv_geom.h): rows are (kr, ks, c), depth is output pixels.
+// The sliver's rows are cut into runs of consecutive channels of one tap; per output pixel each
+// run is one contiguous copy out of the NHWC image, or zeros where the tap falls outside it.
 static void conv_pack_nhwc_taps(const void* ctx, int64_t j0, int jn, int64_t q0, int64_t qc, int wdt, float* dst) {
   const NhwcTapSource& g = *static_cast<const NhwcTapSource*>(ctx);
   const int64_t ohw = g.oh * g.ow;
-  struct Run { int jj, len; int64_t kr, ks, c; };
+  struct Run { int jj, len; int64_t dy, dx, off; };  // tap offsets in rows and columns, and channel offset
   Run runs[64];
   int nr = 0;
   for (int jj = 0; jj < jn;) {
-    const int64_t j = j0 + jj, tap = j / g.cg, c = j - tap * g.cg;
+    const int64_t j = j0 + jj, tap = j / g.cg, c = j - tap * g.cg, kr = tap / g.s, ks = tap - kr * g.s;
     const int len = int(std::min<int64_t>(jn - jj, g.cg - c));
-    runs[nr++] = Run{jj, len, tap / g.s, tap % g.s, c};
+    runs[nr++] = Run{jj, len, kr * g.dh, ks * g.dw, (kr * g.dh * g.w + ks * g.dw) * g.channels + c};
     jj += len;
   }
   int64_t b = q0 / ohw, p = q0 - b * ohw, oy = p / g.ow, ox = p - oy * g.ow;
   for (int64_t q = 0; q < qc; q++) {
     float* d = dst + q * wdt;
-    const float* img = g.xhwc + b * g.h * g.w * g.channels;
     const int64_t iy0 = oy * g.sh - g.ph, ix0 = ox * g.sw - g.pw;
+    const float* pix = g.xhwc + ((b * g.h + iy0) * g.w + ix0) * g.channels;  // may lie outside: only valid taps are read
     for (int u = 0; u < nr; u++) {
-      const int64_t iy = iy0 + runs[u].kr * g.dh, ix = ix0 + runs[u].ks * g.dw;
-      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) conv_zero(d + runs[u].jj, runs[u].len);
-      else conv_copy_run(d + runs[u].jj, img + (iy * g.w + ix) * g.channels + runs[u].c, 0, 1, 0, runs[u].len, runs[u].len);
+      const Run& r = runs[u];
+      const bool inside = uint64_t(iy0 + r.dy) < uint64_t(g.h) && uint64_t(ix0 + r.dx) < uint64_t(g.w);
+#if defined(__AVX512F__)
+      const __mmask16 s1 = __mmask16((1u << std::min(r.len, 16)) - 1);
+      _mm512_mask_storeu_ps(d + r.jj, s1, _mm512_maskz_loadu_ps(inside ? s1 : __mmask16(0), pix + r.off));
+      if (r.len > 16) {
+        const __mmask16 s2 = __mmask16((1u << (r.len - 16)) - 1);
+        _mm512_mask_storeu_ps(d + r.jj + 16, s2, _mm512_maskz_loadu_ps(inside ? s2 : __mmask16(0), pix + r.off + 16));
+      }
+#else
+      if (inside) conv_copy_run(d + r.jj, pix + r.off, 0, 1, 0, r.len, r.len);
+      else conv_zero(d + r.jj, r.len);
+#endif
     }
     conv_zero(d + jn, wdt - jn);
     if (++ox == g.ow) { ox = 0; if (++oy == g.oh) { oy = 0; b++; } }
@@ -161,69 +189,129 @@ static void conv_col2im(const ConvGeom& g, const float* col, int64_t ldcol, int6
 
 // ---- depthwise (groups == channels): direct kernels, one output plane / input plane / weight
 // channel per work item, so threads never write the same memory.
+//
+// A plane is staged as sh x sw "phase planes" of its zero-padded image: phase (py, px) holds padded
+// rows py, py + sh, ... and columns px, px + sw, ..., each row Wq wide. Output pixel i = oy * Wq + ox
+// (on a grid Wq wide; columns ox >= ow are scratch) then reads tap (kr, ks) at index i + offset in
+// one phase plane, so every tap is one contiguous, vectorisable pass over the whole plane, for any
+// stride and dilation and however small the image.
+struct DwLayout {
+  int64_t hq, wq, plane;  // phase plane rows, row width, floats per phase plane
+  int64_t outs;           // oh * wq
+};
 
-// Output planes [p0, p1) of y (plane = b * k + ko).
-static void dw_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y, int64_t p0, int64_t p1) {
-  const int64_t mult = g.k / g.c, hw = g.h * g.w, ohw = g.oh * g.ow;
-  for (int64_t pl = p0; pl < p1; pl++) {
-    const int64_t b = pl / g.k, ko = pl - b * g.k, ci = ko / mult;
-    const float* xp = x + (b * g.c + ci) * hw;
-    const float* wk = w + ko * g.r * g.s;
-    float* yp = y + pl * ohw;
-    const float b0 = bias ? bias[ko] : 0.0f;
-    for (int64_t i = 0; i < ohw; i++) yp[i] = b0;
-    for (int64_t ks = 0; ks < g.s; ks++) {
-      const int64_t ix0 = ks * g.dw - g.pw;
-      int lo, hi;
-      conv_valid_range(ix0, g.sw, g.w, int(g.ow), &lo, &hi);
-      for (int64_t oy = 0; oy < g.oh; oy++) {
-        float* yrow = yp + oy * g.ow;
-        for (int64_t kr = 0; kr < g.r; kr++) {
-          const int64_t iy = oy * g.sh - g.ph + kr * g.dh;
-          if (iy < 0 || iy >= g.h) continue;
-          const float wv = wk[kr * g.s + ks];
-          const float* xrow = xp + iy * g.w + ix0;
-          if (g.sw == 1) {
-            for (int ox = lo; ox < hi; ox++) yrow[ox] += wv * xrow[ox];
-          } else if (g.sw == 2) {
-            for (int ox = lo; ox < hi; ox++) yrow[ox] += wv * xrow[2 * ox];
-          } else {
-            for (int ox = lo; ox < hi; ox++) yrow[ox] += wv * xrow[ox * g.sw];
-          }
-        }
+static DwLayout dw_layout(const ConvGeom& g) {
+  const int64_t ry = (g.r - 1) * g.dh / g.sh, rx = (g.s - 1) * g.dw / g.sw;
+  DwLayout l;
+  l.wq = g.ow + rx;
+  l.hq = g.oh + ry + 1;  // one spare row: scratch columns of the last row read past its end
+  l.plane = l.hq * l.wq;
+  l.outs = g.oh * l.wq;
+  return l;
+}
+
+// Where tap (kr, ks) starts: phase plane index and offset within it.
+static inline int64_t dw_tap_base(const ConvGeom& g, const DwLayout& l, int64_t kr, int64_t ks) {
+  const int64_t a = kr * g.dh, b = ks * g.dw;
+  return ((a % g.sh) * g.sw + b % g.sw) * l.plane + (a / g.sh) * l.wq + b / g.sw;
+}
+
+// Stages plane xp (h x w) into phase planes (sh * sw * l.plane floats).
+static void dw_stage(const ConvGeom& g, const DwLayout& l, const float* xp, float* ph) {
+  for (int64_t py = 0; py < g.sh; py++) {
+    for (int64_t px = 0; px < g.sw; px++) {
+      float* dst = ph + (py * g.sw + px) * l.plane;
+      int lo, hi;  // columns q whose input column q * sw + px - pw lies in the image
+      conv_valid_range(px - g.pw, g.sw, g.w, int(l.wq), &lo, &hi);
+      for (int64_t r = 0; r < l.hq; r++) {
+        const int64_t iy = r * g.sh + py - g.ph;
+        float* __restrict d = dst + r * l.wq;
+        if (iy < 0 || iy >= g.h) { for (int64_t q = 0; q < l.wq; q++) d[q] = 0.0f; continue; }
+        const float* __restrict src = xp + iy * g.w + px - g.pw;
+        for (int q = 0; q < lo; q++) d[q] = 0.0f;
+        if (g.sw == 1) { for (int q = lo; q < hi; q++) d[q] = src[q]; }
+        else { for (int q = lo; q < hi; q++) d[q] = src[q * g.sw]; }
+        for (int64_t q = hi; q < l.wq; q++) d[q] = 0.0f;
       }
     }
   }
 }
 
-// Input-gradient planes [p0, p1) of dx (plane = b * c + ci), overwritten.
+// Output planes [p0, p1) of y (plane = b * k + ko).
+static void dw_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y, int64_t p0, int64_t p1) {
+  const int64_t mult = g.k / g.c, hw = g.h * g.w, ohw = g.oh * g.ow;
+  const DwLayout l = dw_layout(g);
+  thread_local std::vector<float> stage, acc;
+  stage.resize(size_t(g.sh * g.sw * l.plane));
+  acc.resize(size_t(l.outs));
+  int64_t staged = -1;
+  for (int64_t pl = p0; pl < p1; pl++) {
+    const int64_t b = pl / g.k, ko = pl - b * g.k, ci = ko / mult;
+    if (b * g.c + ci != staged) { dw_stage(g, l, x + (b * g.c + ci) * hw, stage.data()); staged = b * g.c + ci; }
+    float* __restrict a = acc.data();
+    const float b0 = bias ? bias[ko] : 0.0f;
+    for (int64_t i = 0; i < l.outs; i++) a[i] = b0;
+    for (int64_t kr = 0; kr < g.r; kr++) {
+      for (int64_t ks = 0; ks < g.s; ks++) {
+        const float wv = w[(ko * g.r + kr) * g.s + ks];
+        const float* __restrict src = stage.data() + dw_tap_base(g, l, kr, ks);
+        for (int64_t i = 0; i < l.outs; i++) a[i] += wv * src[i];
+      }
+    }
+    float* yp = y + pl * ohw;
+    for (int64_t oy = 0; oy < g.oh; oy++)
+      for (int64_t ox = 0; ox < g.ow; ox++) yp[oy * g.ow + ox] = a[oy * l.wq + ox];
+  }
+}
+
+// dy plane (oh x ow) spread onto the Wq-wide output grid, scratch columns zero.
+static void dw_stage_dy(const ConvGeom& g, const DwLayout& l, const float* dyp, float* d) {
+  for (int64_t oy = 0; oy < g.oh; oy++) {
+    for (int64_t ox = 0; ox < g.ow; ox++) d[oy * l.wq + ox] = dyp[oy * g.ow + ox];
+    for (int64_t ox = g.ow; ox < l.wq; ox++) d[oy * l.wq + ox] = 0.0f;
+  }
+}
+
+// Input-gradient planes [p0, p1) of dx (plane = b * c + ci), overwritten: every tap adds its
+// weight times dy into the phase planes, which are then read back into the image layout.
 static void dw_backward_input(const ConvGeom& g, const float* dy, const float* w, float* dx, int64_t p0, int64_t p1) {
   const int64_t mult = g.k / g.c, hw = g.h * g.w, ohw = g.oh * g.ow;
+  const DwLayout l = dw_layout(g);
+  thread_local std::vector<float> grad, dys;
+  grad.resize(size_t(g.sh * g.sw * l.plane));
+  dys.resize(size_t(l.outs));
   for (int64_t pl = p0; pl < p1; pl++) {
     const int64_t b = pl / g.c, ci = pl - b * g.c;
-    float* dxp = dx + pl * hw;
-    for (int64_t i = 0; i < hw; i++) dxp[i] = 0.0f;
+    float* __restrict gp = grad.data();
+    for (size_t i = 0; i < grad.size(); i++) gp[i] = 0.0f;
     for (int64_t m = 0; m < mult; m++) {
       const int64_t ko = ci * mult + m;
-      const float* dyp = dy + (b * g.k + ko) * ohw;
-      const float* wk = w + ko * g.r * g.s;
-      for (int64_t ks = 0; ks < g.s; ks++) {
-        const int64_t ix0 = ks * g.dw - g.pw;
+      dw_stage_dy(g, l, dy + (b * g.k + ko) * ohw, dys.data());
+      const float* __restrict d = dys.data();
+      for (int64_t kr = 0; kr < g.r; kr++) {
+        for (int64_t ks = 0; ks < g.s; ks++) {
+          const float wv = w[(ko * g.r + kr) * g.s + ks];
+          float* __restrict dst = gp + dw_tap_base(g, l, kr, ks);
+          for (int64_t i = 0; i < l.outs; i++) dst[i] += wv * d[i];
+        }
+      }
+    }
+    // Every image pixel is padded position (iy + ph, ix + pw): phase ((iy + ph) % sh, (ix + pw) % sw).
+    // Pixels beyond the staged planes receive no tap; zero them first.
+    float* dxp = dx + pl * hw;
+    for (int64_t i = 0; i < hw; i++) dxp[i] = 0.0f;
+    for (int64_t py = 0; py < g.sh; py++) {
+      for (int64_t px = 0; px < g.sw; px++) {
+        const float* src = gp + (py * g.sw + px) * l.plane;
         int lo, hi;
-        conv_valid_range(ix0, g.sw, g.w, int(g.ow), &lo, &hi);
-        for (int64_t oy = 0; oy < g.oh; oy++) {
-          const float* dyrow = dyp + oy * g.ow;
-          for (int64_t kr = 0; kr < g.r; kr++) {
-            const int64_t iy = oy * g.sh - g.ph + kr * g.dh;
-            if (iy < 0 || iy >= g.h) continue;
-            const float wv = wk[kr * g.s + ks];
-            float* drow = dxp + iy * g.w + ix0;
-            if (g.sw == 1) {
-              for (int ox = lo; ox < hi; ox++) drow[ox] += wv * dyrow[ox];
-            } else {
-              for (int ox = lo; ox < hi; ox++) drow[ox * g.sw] += wv * dyrow[ox];
-            }
-          }
+        conv_valid_range(px - g.pw, g.sw, g.w, int(l.wq), &lo, &hi);
+        for (int64_t r = 0; r < l.hq; r++) {
+          const int64_t iy = r * g.sh + py - g.ph;
+          if (iy < 0 || iy >= g.h) continue;
+          float* __restrict d = dxp + iy * g.w + px - g.pw;
+          const float* __restrict sr = src + r * l.wq;
+          if (g.sw == 1) { for (int q = lo; q < hi; q++) d[q] = sr[q]; }
+          else { for (int q = lo; q < hi; q++) d[q * g.sw] = sr[q]; }
         }
       }
     }
@@ -244,31 +332,27 @@ static inline float conv_dot(const float* a, const float* b, int64_t sb, int64_t
   return s;
 }
 
-// Weight gradients of output channels [k0, k1) (overwritten), summed over the whole batch.
+// Weight gradients of output channels [k0, k1) (overwritten), summed over the whole batch: each
+// tap is a dot product of the staged dy plane with the tap's view of the staged input.
 static void dw_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw, int64_t k0, int64_t k1) {
-  const int64_t mult = g.k / g.c, hw = g.h * g.w, ohw = g.oh * g.ow;
+  const int64_t mult = g.k / g.c, hw = g.h * g.w, ohw = g.oh * g.ow, taps = g.r * g.s;
+  const DwLayout l = dw_layout(g);
+  thread_local std::vector<float> stage, dys;
+  thread_local std::vector<double> sums;
+  stage.resize(size_t(g.sh * g.sw * l.plane));
+  dys.resize(size_t(l.outs));
+  sums.resize(size_t(taps));
   for (int64_t ko = k0; ko < k1; ko++) {
     const int64_t ci = ko / mult;
-    for (int64_t kr = 0; kr < g.r; kr++) {
-      for (int64_t ks = 0; ks < g.s; ks++) {
-        const int64_t ix0 = ks * g.dw - g.pw;
-        int lo, hi;
-        conv_valid_range(ix0, g.sw, g.w, int(g.ow), &lo, &hi);
-        double acc = 0.0;
-        for (int64_t b = 0; b < g.n; b++) {
-          const float* xp = x + (b * g.c + ci) * hw;
-          const float* dyp = dy + (b * g.k + ko) * ohw;
-          float part = 0.0f;
-          for (int64_t oy = 0; oy < g.oh; oy++) {
-            const int64_t iy = oy * g.sh - g.ph + kr * g.dh;
-            if (iy < 0 || iy >= g.h || hi <= lo) continue;
-            part += conv_dot(dyp + oy * g.ow + lo, xp + iy * g.w + ix0 + lo * g.sw, g.sw, hi - lo);
-          }
-          acc += part;
-        }
-        dw[ko * g.r * g.s + kr * g.s + ks] = float(acc);
-      }
+    for (int64_t t = 0; t < taps; t++) sums[size_t(t)] = 0.0;
+    for (int64_t b = 0; b < g.n; b++) {
+      dw_stage(g, l, x + (b * g.c + ci) * hw, stage.data());
+      dw_stage_dy(g, l, dy + (b * g.k + ko) * ohw, dys.data());
+      for (int64_t kr = 0; kr < g.r; kr++)
+        for (int64_t ks = 0; ks < g.s; ks++)
+          sums[size_t(kr * g.s + ks)] += conv_dot(dys.data(), stage.data() + dw_tap_base(g, l, kr, ks), 1, l.outs);
     }
+    for (int64_t t = 0; t < taps; t++) dw[ko * taps + t] = float(sums[size_t(t)]);
   }
 }
 

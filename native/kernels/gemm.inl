@@ -144,24 +144,29 @@ static void gemm_ukernel(int rows, int64_t kc, const float* a, const float* b, f
 static inline void transpose16_store(const float* src, int64_t rs, int rows, int cols, float* dst, int w, int nlanes) {
   __m512 r[16];
   const __mmask16 cm = __mmask16((1u << cols) - 1);
+#pragma GCC unroll 16
   for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(cm, src + i * rs) : _mm512_setzero_ps();
   __m512 t[16];
+#pragma GCC unroll 8
   for (int i = 0; i < 8; i++) {
     t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
     t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
   }
+#pragma GCC unroll 4
   for (int i = 0; i < 4; i++) {
     r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
     r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
     r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
     r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
   }
+#pragma GCC unroll 4
   for (int i = 0; i < 4; i++) {
     t[i + 0] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
     t[i + 4] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xDD);
     t[i + 8] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
     t[i + 12] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xDD);
   }
+#pragma GCC unroll 4
   for (int i = 0; i < 4; i++) {
     r[i + 0] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
     r[i + 8] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xDD);
