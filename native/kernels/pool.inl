@@ -238,11 +238,12 @@ static void maxpool2d_f32(const Pool2dArgs& g, const float* x, float* y, int32_t
   else maxpool_planes<0>(g, x, y, idx, p0, p1);
 }
 
-// Windows of width 2 and stride 2 that tile the rows (the zoo's MaxPool2d(2)): each input is in
-// at most one window, so dx is written in one pass, every input taking its window's dy when it is
-// that window's maximum: N outputs cover 2N inputs, with lanes duplicated by a shuffle.
+// Windows of width 2 and stride 2 that tile rows of at least 16 outputs (MaxPool2d(2) on 32x32):
+// each input is in at most one window, so dx is written in one pass, every input taking its
+// window's dy when it is that window's maximum: N outputs cover 2N inputs, lanes duplicated by a
+// shuffle.
 static bool maxpool_bwd_pairs(const Pool2dArgs& g) {
-  return g.kw == 2 && g.sw == 2 && g.kh == g.sh && g.dh == 1 && g.dw == 1 && g.ph == 0 && g.pw == 0;
+  return g.kw == 2 && g.sw == 2 && g.kh == g.sh && g.dh == 1 && g.dw == 1 && g.ph == 0 && g.pw == 0 && g.ow >= 16;
 }
 
 template <int N, size_t... L>

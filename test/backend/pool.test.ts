@@ -82,7 +82,7 @@ const shapes: PoolCase[] = [
   { n: 1, c: 1, h: 9, w: 70, kh: 2, kw: 4, s: [1, 3], p: [0, 2], d: [1, 1], ceil: true },
   { n: 3, c: 7, h: 8, w: 8, kh: 2, kw: 2, s: [2, 2], p: [0, 0], d: [1, 1], ceil: false },
   { n: 0, c: 3, h: 6, w: 6, kh: 2, kw: 2, s: [2, 2], p: [0, 0], d: [1, 1], ceil: false },
-  { n: 1, c: 2, h: 9, w: 11, kh: 2, kw: 2, s: [2, 2], p: [0, 0], d: [1, 1], ceil: true },
+  { n: 1, c: 2, h: 9, w: 35, kh: 2, kw: 2, s: [2, 2], p: [0, 0], d: [1, 1], ceil: true },
   { n: 1, c: 2, h: 6, w: 37, kh: 3, kw: 2, s: [3, 2], p: [0, 0], d: [1, 1], ceil: false },
   // output rows shorter than 8: whole planes at a time
   { n: 2, c: 3, h: 8, w: 8, kh: 3, kw: 3, s: [2, 2], p: [1, 1], d: [1, 1], ceil: true },
