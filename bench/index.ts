@@ -18,7 +18,7 @@ const SECTIONS: Section[] = [
   { name: 'peak', run: (peak) => ({ text: formatPeak(peak), data: peak }) },
   { name: 'sgemm', run: (peak, o) => { const r = runSgemmBench(peak, o.threads, o); return { text: formatSgemm(r), data: r }; } },
   { name: 'conv', run: (peak, o) => { const r = runConvBench(peak, o.threads, o); return { text: formatConv(r), data: r }; } },
-  { name: 'nn', run: (_peak, o) => { const r = runNnKernelBench({ threads: o.threads, torch: o.torch, quick: o.quick }); return { text: formatNnBench(r), data: r }; } },
+  { name: 'nn', run: (_peak, o) => { const r = runNnKernelBench({ threads: o.threads, torch: o.torch, quick: o.quick, filter: o.filter }); return { text: formatNnBench(r), data: r }; } },
 ];
 
 function argValue(name: string): string | undefined {

@@ -3,13 +3,12 @@
 // These kernels are memory-bound, so each row also reports the bytes a kernel must move at the
 // least (inputs read once, outputs written once) as GB/s, beside this machine's copy bandwidth.
 //
-// Run alone: node dist/bench/nn-kernels.js [--json] [--no-torch] [--threads=1,2] [--quick]
+// Times are process CPU time per thread (bench/timing.ts), on both sides.
+// Run with the harness: npm run bench -- --only nn [--threads 1,2] [--quick] [--no-torch] [--filter text]
 
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getNativeBackend, setNumThreads, type Backend, type Pool2dGeometry } from '../src/backend/index.js';
+import { bestSeconds, fmt, randomFloats } from './timing.js';
+import { runTorchScript } from './torch/run.js';
 
 interface BenchCase {
   id: string;
@@ -22,8 +21,9 @@ export interface NnBenchRow {
   id: string;
   label: string;
   threads: number;
-  /** milliseconds per call, ours */
+  /** milliseconds per call, ours (CPU time per thread), and the same in wall time */
   ms: number;
+  wallMs: number;
   /** least bytes moved / time */
   gbps: number;
   /** milliseconds per call, PyTorch (absent when PyTorch could not be run) */
@@ -37,6 +37,8 @@ export interface NnBenchOptions {
   torch?: boolean;
   /** shorter timings, for a smoke run */
   quick?: boolean;
+  /** only the cases whose label contains this text */
+  filter?: string;
 }
 
 const N = 64;
@@ -73,16 +75,6 @@ function cases(): BenchCase[] {
   return out;
 }
 
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2147483648 - 1;
-  }
-  return a;
-}
-
 function outSize(size: number, k: number, s: number, p: number, ceil: boolean): number {
   const span = size + 2 * p - k;
   let o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
@@ -98,15 +90,15 @@ function prepare(b: Backend, c: BenchCase): { run: () => void; bytes: number } {
       const oh = outSize(p.h!, p.k!, p.s!, p.p!, c.params.ceil as boolean), ow = outSize(p.w!, p.k!, p.s!, p.p!, c.params.ceil as boolean);
       const g: Pool2dGeometry = { planes: p.n! * p.c!, h: p.h!, w: p.w!, kh: p.k!, kw: p.k!, strideH: p.s!, strideW: p.s!, padH: p.p!, padW: p.p!, dilationH: 1, dilationW: 1, oh, ow };
       const nin = g.planes * g.h * g.w, nout = g.planes * oh * ow;
-      const x = rand(nin, 1), y = new Float32Array(nout), idx = new Int32Array(nout);
+      const x = randomFloats(nin, 1), y = new Float32Array(nout), idx = new Int32Array(nout);
       b.maxPool2dForward(g, x, y, idx);
       if (c.op === 'maxpool') return { run: () => b.maxPool2dForward(g, x, y, idx), bytes: 4 * (nin + 2 * nout) };
-      const dy = rand(nout, 2), dx = new Float32Array(nin);
+      const dy = randomFloats(nout, 2), dx = new Float32Array(nin);
       return { run: () => b.maxPool2dBackward(g, dy, idx, dx), bytes: 4 * (nin + 2 * nout) };
     }
     case 'batchnorm': {
       const hw = p.h! * p.w!, n = p.n! * p.c! * hw;
-      const x = rand(n, 3), dy = rand(n, 4), y = new Float32Array(n), dx = new Float32Array(n);
+      const x = randomFloats(n, 3), dy = randomFloats(n, 4), y = new Float32Array(n), dx = new Float32Array(n);
       const w = new Float32Array(p.c!).fill(1), bias = new Float32Array(p.c!), rm = new Float32Array(p.c!), rv = new Float32Array(p.c!).fill(1);
       const sm = new Float32Array(p.c!), si = new Float32Array(p.c!), dw = new Float32Array(p.c!), db = new Float32Array(p.c!);
       return {
@@ -119,7 +111,7 @@ function prepare(b: Backend, c: BenchCase): { run: () => void; bytes: number } {
     }
     case 'lrn': {
       const hw = p.h! * p.w!, n = p.n! * p.c! * hw;
-      const x = rand(n, 5), dy = rand(n, 6), y = new Float32Array(n), scale = new Float32Array(n), dx = new Float32Array(n);
+      const x = randomFloats(n, 5), dy = randomFloats(n, 6), y = new Float32Array(n), scale = new Float32Array(n), dx = new Float32Array(n);
       return {
         run: () => {
           b.lrnForward(p.n!, p.c!, hw, p.size!, p.alpha!, p.beta!, p.k!, x, y, scale);
@@ -130,7 +122,7 @@ function prepare(b: Backend, c: BenchCase): { run: () => void; bytes: number } {
     }
     case 'adaptive': {
       const planes = p.n! * p.c!, nin = planes * p.h! * p.w!, nout = planes * p.oh! * p.ow!;
-      const x = rand(nin, 7), y = new Float32Array(nout), dy = rand(nout, 8), dx = new Float32Array(nin);
+      const x = randomFloats(nin, 7), y = new Float32Array(nout), dy = randomFloats(nout, 8), dx = new Float32Array(nin);
       return {
         run: () => {
           b.adaptiveAvgPool2dForward(planes, p.h!, p.w!, p.oh!, p.ow!, x, y);
@@ -141,7 +133,7 @@ function prepare(b: Backend, c: BenchCase): { run: () => void; bytes: number } {
     }
     case 'log_softmax': {
       const n = p.rows! * p.dim!;
-      const x = rand(n, 9).map((v) => v * 5), y = new Float32Array(n), dy = rand(n, 10), dx = new Float32Array(n);
+      const x = randomFloats(n, 9).map((v) => v * 5), y = new Float32Array(n), dy = randomFloats(n, 10), dx = new Float32Array(n);
       return {
         run: () => {
           b.softmaxForward(p.rows!, p.dim!, 1, x, y, true);
@@ -153,108 +145,48 @@ function prepare(b: Backend, c: BenchCase): { run: () => void; bytes: number } {
   }
 }
 
-/**
- * Seconds per call: the fastest of seven batches, each sized to about a tenth of minSeconds. Other
- * work on the machine only ever adds time, so the minimum is the least disturbed figure.
- */
-function time(run: () => void, minSeconds: number): number {
-  run();
-  let reps = 1;
-  for (;;) {
-    const t = performance.now();
-    for (let i = 0; i < reps; i++) run();
-    if ((performance.now() - t) / 1e3 >= minSeconds / 10 || reps >= 1 << 20) break;
-    reps *= 2;
-  }
-  let best = Infinity;
-  for (let s = 0; s < 7; s++) {
-    const t = performance.now();
-    for (let i = 0; i < reps; i++) run();
-    best = Math.min(best, (performance.now() - t) / 1e3 / reps);
-  }
-  return best;
-}
-
 /** Single-thread copy bandwidth (read + write bytes per second) of a 64 MiB buffer. */
 export function copyBandwidth(minSeconds: number): number {
   const n = 16 << 20;
-  const a = rand(n, 11), b = new Float32Array(n);
-  return (8 * n) / time(() => b.set(a), minSeconds) / 1e9;
-}
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const torchScript = path.resolve(here, '..', '..', 'bench', 'nn_kernels_torch.py');
-const python = '/usr/bin/python3';
-
-/** PyTorch milliseconds per case id for one thread count, or the reason it could not run. */
-function torchTimes(list: BenchCase[], threads: number, minSeconds: number): Record<string, number> | string {
-  if (!existsSync(python) || !existsSync(torchScript)) return `no ${python} or ${torchScript}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: '1' };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync(python, [torchScript], { input: JSON.stringify({ cases: list, minSeconds }), env, encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) return `PyTorch run failed: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`;
-  return (JSON.parse(r.stdout) as { ms: Record<string, number> }).ms;
+  const a = randomFloats(n, 11), b = new Float32Array(n);
+  return (8 * n) / bestSeconds(() => b.set(a), minSeconds, 1).wall / 1e9;
 }
 
 export function runNnKernelBench(options: NnBenchOptions = {}): { rows: NnBenchRow[]; copyGBps: number; notes: string[] } {
   const b = getNativeBackend();
   if (!b) throw new Error('nn kernel benchmark: the native addon is not available');
   const minSeconds = options.quick ? 0.05 : 0.3;
-  // Two rounds, PyTorch then ours each time, keeping each side's best: a burst of other work on
-  // the machine then rarely hits both rounds of one side.
-  const rounds = options.quick ? 1 : 2;
-  const list = cases();
+  const list = cases().filter((c) => !options.filter || c.label.includes(options.filter));
   const rows: NnBenchRow[] = [];
   const notes: string[] = [];
   setNumThreads(1);
   const copyGBps = copyBandwidth(minSeconds);
   for (const threads of options.threads ?? [1, 2]) {
-    const ours = new Map<string, number>(), theirs = new Map<string, number>();
-    const bytes = new Map<string, number>();
-    for (let round = 0; round < rounds; round++) {
-      if (options.torch !== false) {
-        const torch = torchTimes(list, threads, minSeconds);
-        if (typeof torch === 'string') notes.push(`PyTorch (${threads} threads): ${torch}`);
-        else for (const [id, ms] of Object.entries(torch)) theirs.set(id, Math.min(theirs.get(id) ?? Infinity, ms));
-      }
-      setNumThreads(threads);
-      for (const c of list) {
-        const { run, bytes: n } = prepare(b, c);
-        bytes.set(c.id, n);
-        ours.set(c.id, Math.min(ours.get(c.id) ?? Infinity, time(run, minSeconds) * 1e3));
-      }
-    }
+    const torch = options.torch === false ? 'disabled' : runTorchScript<{ ms: Record<string, number> }>('nn_kernels.py', { cases: list, minSeconds }, threads);
+    if (typeof torch === 'string') notes.push(`PyTorch (${threads} threads): ${torch}`);
+    setNumThreads(threads);
     for (const c of list) {
-      const ms = ours.get(c.id)!;
-      const row: NnBenchRow = { id: c.id, label: c.label, threads, ms, gbps: bytes.get(c.id)! / (ms / 1e3) / 1e9 };
-      const torchMs = theirs.get(c.id);
-      if (torchMs !== undefined) { row.torchMs = torchMs; row.speedup = torchMs / ms; }
+      const { run, bytes } = prepare(b, c);
+      const t = bestSeconds(run, minSeconds, threads);
+      const row: NnBenchRow = { id: c.id, label: c.label, threads, ms: t.cpu * 1e3, wallMs: t.wall * 1e3, gbps: bytes / t.cpu / 1e9 };
+      if (typeof torch !== 'string' && torch.ms[c.id] !== undefined) {
+        row.torchMs = torch.ms[c.id];
+        row.speedup = row.torchMs! / row.ms;
+      }
       rows.push(row);
     }
   }
   setNumThreads(0);
-  return { rows, copyGBps, notes: [...new Set(notes)] };
+  return { rows, copyGBps, notes };
 }
 
 export function formatNnBench(r: { rows: NnBenchRow[]; copyGBps: number; notes: string[] }): string {
-  const lines = [`nn kernels (float32, batch ${N}); single-thread copy bandwidth ${r.copyGBps.toFixed(1)} GB/s`];
+  const lines = [`nn kernels (float32, batch ${N}; CPU ms per thread); single-thread copy bandwidth ${r.copyGBps.toFixed(1)} GB/s`];
   lines.push(`${'kernel'.padEnd(62)} thr ${'ms'.padStart(8)} ${'GB/s'.padStart(6)} ${'torch ms'.padStart(9)} ${'vs torch'.padStart(9)}`);
   for (const row of r.rows) {
-    lines.push(`${row.label.padEnd(62)} ${String(row.threads).padStart(3)} ${row.ms.toFixed(3).padStart(8)} ${row.gbps.toFixed(1).padStart(6)} ` +
-      `${(row.torchMs?.toFixed(3) ?? '-').padStart(9)} ${(row.speedup ? `${row.speedup.toFixed(2)}x` : '-').padStart(9)}`);
+    lines.push(`${row.label.padEnd(62)} ${String(row.threads).padStart(3)} ${fmt.num(row.ms, 3, 8)} ${fmt.num(row.gbps, 1, 6)} ` +
+      `${fmt.num(row.torchMs, 3, 9)} ${(row.speedup ? `${row.speedup.toFixed(2)}x` : '-').padStart(9)}`);
   }
   lines.push(...r.notes);
   return lines.join('\n');
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const args = process.argv.slice(2);
-  const threadsArg = args.find((a) => a.startsWith('--threads='));
-  const result = runNnKernelBench({
-    threads: threadsArg ? threadsArg.slice('--threads='.length).split(',').map(Number) : undefined,
-    torch: !args.includes('--no-torch'),
-    quick: args.includes('--quick'),
-  });
-  console.log(args.includes('--json') ? JSON.stringify(result, null, 2) : formatNnBench(result));
 }
