@@ -50,9 +50,13 @@ export function checkChoice<T extends string>(owner: string, name: string, value
   return value as T;
 }
 
-/** Rejects option names that are not in `known` (options objects take known options only). */
-export function checkKnownOptions(owner: string, options: object, known: readonly string[]): void {
+/** Checks an options object: a plain object whose names are all in `known`; returns it. */
+export function checkKnownOptions<T extends object>(owner: string, options: T, known: readonly string[]): T {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${owner}: options must be an object like { ${known.slice(0, 3).join(', ')}, ... }, got ${describe(options)}`);
+  }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new TypeError(`${owner}: unknown option '${key}' (known: ${known.join(', ')})`);
   }
+  return options;
 }

@@ -212,6 +212,7 @@ test('optimizers reject bad options with clear errors', () => {
   assert.throws(() => new Adam(p(), { amsgrad: 1 as never }), /Adam: amsgrad must be a boolean, got number 1/);
   assert.throws(() => new RMSprop(p(), { alpha: -0.5 }), /RMSprop: alpha must be a number >= 0, got number -0.5/);
   assert.throws(() => new Adam([]), /Adam: got an empty parameter list/);
+  assert.throws(() => new Adam(p(), null as never), /Adam: options must be an object like \{ lr, betas, eps, ... \}, got null/);
   assert.throws(() => new Adam(zeros([2], { dtype: 'float32' }) as never), /Adam: params must be an iterable of Tensors or of parameter groups/);
   assert.throws(() => new Adam([{ lr: 0.1 }] as never), /a parameter group is an object with a 'params' entry/);
 });

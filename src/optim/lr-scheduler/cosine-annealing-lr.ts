@@ -3,7 +3,7 @@
 // recursive form, so the sequence matches PyTorch's to the last bit of float64 arithmetic, also
 // past tMax (where the rate climbs back up along the cosine) and when other code changes the rate.
 
-import { checkNumber } from '../check.js';
+import { checkKnownOptions, checkNumber } from '../check.js';
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
@@ -19,7 +19,7 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
 
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
-    super('CosineAnnealingLR', optimizer, options ?? {});
+    super('CosineAnnealingLR', optimizer, checkKnownOptions('CosineAnnealingLR', options, ['tMax', 'etaMin', 'lastEpoch']));
     this.tMax = checkNumber('CosineAnnealingLR', 'tMax', options.tMax, { above: 0 });
     this.etaMin = checkNumber('CosineAnnealingLR', 'etaMin', options.etaMin ?? 0);
     this.initialStep();

@@ -1,6 +1,6 @@
 // ExponentialLR: multiplies the rate by gamma every epoch (torch.optim.lr_scheduler.ExponentialLR).
 
-import { checkNumber } from '../check.js';
+import { checkKnownOptions, checkNumber } from '../check.js';
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
@@ -12,7 +12,7 @@ export class ExponentialLR extends LRScheduler {
   gamma: number;
 
   constructor(optimizer: Optimizer, options: ExponentialLROptions) {
-    super('ExponentialLR', optimizer, options ?? {});
+    super('ExponentialLR', optimizer, checkKnownOptions('ExponentialLR', options, ['gamma', 'lastEpoch']));
     this.gamma = checkNumber('ExponentialLR', 'gamma', options.gamma);
     this.initialStep();
   }

@@ -1,7 +1,7 @@
 // LinearLR: scales the rate linearly from startFactor to endFactor over totalIters epochs, a
 // common warm-up (torch.optim.lr_scheduler.LinearLR, recursive form).
 
-import { checkNumber } from '../check.js';
+import { checkKnownOptions, checkNumber } from '../check.js';
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
@@ -20,7 +20,7 @@ export class LinearLR extends LRScheduler {
   totalIters: number;
 
   constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
-    super('LinearLR', optimizer, options ?? {});
+    super('LinearLR', optimizer, checkKnownOptions('LinearLR', options, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']));
     this.startFactor = checkNumber('LinearLR', 'startFactor', options.startFactor ?? 1 / 3, { above: 0, max: 1 });
     this.endFactor = checkNumber('LinearLR', 'endFactor', options.endFactor ?? 1, { min: 0, max: 1 });
     this.totalIters = checkNumber('LinearLR', 'totalIters', options.totalIters ?? 5, { integer: true, min: 1 });

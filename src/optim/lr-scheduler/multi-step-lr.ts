@@ -2,7 +2,7 @@
 // multiplies by gamma^k (torch.optim.lr_scheduler.MultiStepLR).
 
 import { describe } from '../../tensor/dtype.js';
-import { checkNumber } from '../check.js';
+import { checkKnownOptions, checkNumber } from '../check.js';
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
@@ -18,7 +18,7 @@ export class MultiStepLR extends LRScheduler {
   gamma: number;
 
   constructor(optimizer: Optimizer, options: MultiStepLROptions) {
-    super('MultiStepLR', optimizer, options ?? {});
+    super('MultiStepLR', optimizer, checkKnownOptions('MultiStepLR', options, ['milestones', 'gamma', 'lastEpoch']));
     if (!Array.isArray(options.milestones)) throw new TypeError(`MultiStepLR: milestones must be an array of epochs, got ${describe(options.milestones)}`);
     this.milestones = options.milestones.map((m, i) => checkNumber('MultiStepLR', `milestones[${i}]`, m, { integer: true })).sort((a, b) => a - b);
     this.gamma = checkNumber('MultiStepLR', 'gamma', options.gamma ?? 0.1);

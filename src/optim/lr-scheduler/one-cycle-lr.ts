@@ -5,7 +5,7 @@
 // paper's symmetric schedule plus a final annihilation phase. As torch.optim.lr_scheduler.OneCycleLR.
 
 import { describe } from '../../tensor/dtype.js';
-import { checkBoolean, checkChoice, checkNumber } from '../check.js';
+import { checkBoolean, checkChoice, checkKnownOptions, checkNumber } from '../check.js';
 import type { Optimizer, ParamGroup, SchedulerGroupKeys } from '../optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
@@ -62,7 +62,8 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, options: OneCycleLROptions) {
     // The groups get their cycle's bounds before the base constructor records initialLr.
-    const o = options ?? ({} as OneCycleLROptions);
+    const o = checkKnownOptions('OneCycleLR', options, ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy',
+      'cycleMomentum', 'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch']);
     const groups = optimizer?.paramGroups;
     if (!Array.isArray(groups)) throw new TypeError(`OneCycleLR: expected an Optimizer, got ${describe(optimizer)}`);
     let totalSteps: number;

@@ -5,7 +5,7 @@
 
 import { describe } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { checkChoice, checkNumber } from '../check.js';
+import { checkChoice, checkKnownOptions, checkNumber } from '../check.js';
 import type { Optimizer } from '../optimizer.js';
 import { checkOptimizer, type SchedulerStateDict } from './scheduler.js';
 
@@ -49,7 +49,7 @@ export class ReduceLROnPlateau {
 
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
     this.optimizer = checkOptimizer(OWNER, optimizer);
-    const o = options ?? {};
+    const o = checkKnownOptions(OWNER, options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     this.factor = checkNumber(OWNER, 'factor', o.factor ?? 0.1, { below: 1 });
     const groups = optimizer.paramGroups.length;
     const minLr = o.minLr ?? 0;

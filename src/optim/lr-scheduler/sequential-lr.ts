@@ -3,7 +3,7 @@
 // the next scheduler restarts from epoch 0 through its closed form, as PyTorch does.
 
 import { describe } from '../../tensor/dtype.js';
-import { checkNumber } from '../check.js';
+import { checkKnownOptions, checkNumber } from '../check.js';
 import type { Optimizer } from '../optimizer.js';
 import { checkOptimizer, LRScheduler, type SchedulerOptions, type SchedulerStateDict } from './scheduler.js';
 
@@ -20,7 +20,7 @@ export class SequentialLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, options: SequentialLROptions) {
     checkOptimizer('SequentialLR', optimizer);
-    const { schedulers, milestones } = options ?? ({} as SequentialLROptions);
+    const { schedulers, milestones } = checkKnownOptions('SequentialLR', options, ['schedulers', 'milestones', 'lastEpoch']);
     if (!Array.isArray(schedulers) || schedulers.length === 0 || !schedulers.every((s) => s instanceof LRScheduler)) {
       throw new TypeError(`SequentialLR: schedulers must be a non-empty array of schedulers, got ${describe(schedulers)}`);
     }

@@ -1,6 +1,6 @@
 // StepLR: multiplies the rate by gamma every stepSize epochs (torch.optim.lr_scheduler.StepLR).
 
-import { checkNumber } from '../check.js';
+import { checkKnownOptions, checkNumber } from '../check.js';
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
@@ -15,7 +15,7 @@ export class StepLR extends LRScheduler {
   gamma: number;
 
   constructor(optimizer: Optimizer, options: StepLROptions) {
-    super('StepLR', optimizer, options ?? {});
+    super('StepLR', optimizer, checkKnownOptions('StepLR', options, ['stepSize', 'gamma', 'lastEpoch']));
     this.stepSize = checkNumber('StepLR', 'stepSize', options.stepSize, { integer: true, min: 1 });
     this.gamma = checkNumber('StepLR', 'gamma', options.gamma ?? 0.1);
     this.initialStep();
