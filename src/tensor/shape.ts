@@ -85,14 +85,20 @@ export function normalizeDim(dim: unknown, ndim: number, op: string, extra = 0):
 
 /** Dims for a reduction: undefined = all; duplicates rejected; sorted ascending. */
 export function normalizeDims(dims: number | readonly number[] | undefined | null, ndim: number, op: string): number[] {
-  if (dims === undefined || dims === null) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof dims === 'number' ? [dims] : dims;
-  if (!Array.isArray(list)) throw new TypeError(`${op}: expected a dim or an array of dims, got ${typeof dims}`);
-  const out = list.map((d) => normalizeDim(d, ndim, op));
-  const set = new Set(out);
-  if (set.size !== out.length) throw new RangeError(`${op}: dim list [${list.join(', ')}] repeats a dimension`);
+  if (dims === undefined || dims === null) {
+    const all = new Array<number>(ndim);
+    for (let i = 0; i < ndim; i++) all[i] = i;
+    return all;
+  }
+  if (typeof dims === 'number') {
+    const d = normalizeDim(dims, ndim, op);
+    return ndim === 0 ? [] : [d];
+  }
+  if (!Array.isArray(dims)) throw new TypeError(`${op}: expected a dim or an array of dims, got ${typeof dims}`);
+  const out = dims.map((d) => normalizeDim(d, ndim, op));
+  if (new Set(out).size !== out.length) throw new RangeError(`${op}: dim list [${dims.join(', ')}] repeats a dimension`);
   if (ndim === 0) return [];
-  return out.sort((x, y) => x - y);
+  return out.length > 1 ? out.sort((x, y) => x - y) : out;
 }
 
 /**

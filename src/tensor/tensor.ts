@@ -4,7 +4,7 @@
 
 import { AccumulateGrad, type Node } from '../autograd/graph.js';
 import { runBackward, type BackwardOptions } from '../autograd/engine.js';
-import { DTYPE_INFO, allocate, allocateUninitialized, isFloating, type DType, type StorageArray } from './dtype.js';
+import { DTYPE_INFO, allocateStorage, allocateUninitialized, isFloating, type DType, type StorageArray } from './dtype.js';
 import { contiguousStrides, shapeStr, sizeOf, type Shape } from './shape.js';
 import { Storage } from './storage.js';
 import * as ew from './ops/elementwise.js';
@@ -50,7 +50,7 @@ export class Tensor {
 
   /** A new contiguous tensor filled with zeros. */
   static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
-    return new Tensor(new Storage(allocate(dtype, sizeOf(shape))), dtype, shape.slice(), contiguousStrides(shape), 0);
+    return new Tensor(new Storage(allocateStorage(dtype, sizeOf(shape))), dtype, shape.slice(), contiguousStrides(shape), 0);
   }
 
   /** A new contiguous tensor with unspecified contents: only for outputs that get fully written. */

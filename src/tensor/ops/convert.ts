@@ -98,7 +98,9 @@ export function toTypedArray(t: Tensor): StorageArray {
 export function toFloat32Array(t: Tensor): Float32Array {
   checkAllocation(t.shape, 'float32', 'toFloat32Array');
   if (t.dtype === 'float32') return toTypedArray(t) as Float32Array;
-  return contiguousAs(t, 'float32').data as Float32Array;
+  const out = contiguousAs(t, 'float32').data as Float32Array;
+  // a small tensor's storage is a view into a shared slab: hand users an array that owns its buffer
+  return out.byteLength === out.buffer.byteLength ? out : out.slice();
 }
 
 /** Above this many numbers and arrays, nested JS arrays are not a sensible way to read a tensor. */

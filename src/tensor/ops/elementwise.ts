@@ -5,7 +5,7 @@ import { backend } from '../../backend/index.js';
 import { COMPARISONS, type BinaryOp, type UnaryOp } from '../../backend/ops.js';
 import { record } from '../../autograd/graph.js';
 import { describe, isFloating, isHalf, promoteOperands, promoteWithScalar, type DType } from '../dtype.js';
-import { noGrad } from '../../autograd/grad-mode.js';
+import { isGradEnabled, noGrad } from '../../autograd/grad-mode.js';
 import { broadcastShapes, broadcastStrides, checkAllocation, coalesce, contiguousStrides, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguousAs, storageValue } from './convert.js';
@@ -122,7 +122,7 @@ export function unary(op: UnaryOp, x: Tensor, p1 = 0, p2 = 0): Tensor {
   if (n > 0) backend().unary(op, xc.data, xc.offset, out.data, 0, n, p1, p2);
   if (resultCompute !== outDtype) out = contiguousAs(out, outDtype);
   const grad = UNARY_GRAD[op];
-  if (!grad || !isFloating(outDtype)) return out;
+  if (!grad || !isFloating(outDtype) || !x.requiresGrad || !isGradEnabled()) return out;
   const result = out;
   const saves = UNARY_SAVES[op] ?? 'x';
   return record(result, op, [x], (g) => [grad(g, x, result, p1, p2)], saves === 'x' ? [x] : saves === 'out' ? [result] : [x, result]);
@@ -198,7 +198,41 @@ function operand(x: Tensor | number, other: Tensor, op: string, pos: string): Te
   return scalarTensor(x, promoteWithScalar(other.dtype, x));
 }
 
+/**
+ * The common case of a training step, kept lean: two contiguous float32/float64 tensors of one
+ * shape and dtype. No promotion, broadcasting or stride coalescing to do: the kernel sees one
+ * flat run of numel elements.
+ */
+function sameLayoutFloat(op: BinaryOp, a: Tensor, b: Tensor): boolean {
+  return a.dtype === b.dtype && (a.dtype === 'float32' || a.dtype === 'float64') && !COMPARISONS.has(op) &&
+    sameShape(a.shape, b.shape) && a.isContiguous() && b.isContiguous();
+}
+
+const UNIT_STRIDE: readonly number[] = [1];
+const ZERO_STRIDE: readonly number[] = [0];
+// A number operand goes to the kernel through these (read during the call only).
+const SCALAR_F32 = new Float32Array(1);
+const SCALAR_F64 = new Float64Array(1);
+
 export function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number, alpha = 1): Tensor {
+  if (a instanceof Tensor && b instanceof Tensor && typeof alpha === 'number' && sameLayoutFloat(op, a, b)) {
+    const out = Tensor.uninitialized(a.shape, a.dtype);
+    const n = out.data.length;
+    if (n > 0) backend().binary(op, a.data, a.offset, UNIT_STRIDE, b.data, b.offset, UNIT_STRIDE, out.data, [n], alpha);
+    return recordBinary(op, a, b, out, alpha);
+  }
+  // ... and a contiguous float tensor with a number (x * 2, x + 1): no 0-d tensor unless recording needs one
+  if (a instanceof Tensor && typeof b === 'number' && typeof alpha === 'number' && (a.dtype === 'float32' || a.dtype === 'float64') &&
+    !COMPARISONS.has(op) && a.isContiguous()) {
+    const out = Tensor.uninitialized(a.shape, a.dtype);
+    const n = out.data.length;
+    if (n > 0) {
+      const s = a.dtype === 'float32' ? SCALAR_F32 : SCALAR_F64;
+      s[0] = b;
+      backend().binary(op, a.data, a.offset, UNIT_STRIDE, s, 0, ZERO_STRIDE, out.data, [n], alpha);
+    }
+    return a.requiresGrad && isGradEnabled() ? recordBinary(op, a, scalarTensor(b, a.dtype), out, alpha) : out;
+  }
   const ta = a instanceof Tensor ? a : null, tb = b instanceof Tensor ? b : null;
   if (!ta && !tb) throw new TypeError(`${op}: expected at least one Tensor operand, got ${describe(a)} and ${describe(b)}`);
   const A = operand(a, (ta ?? tb)!, op, 'the first operand');
@@ -223,9 +257,14 @@ export function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number, alp
     backend().binary(op, Ac.data, Ac.offset, c.strides[0]!, Bc.data, Bc.offset, c.strides[1]!, out.data, c.shape, alpha);
   }
   if (resultCompute !== outDtype) out = contiguousAs(out, outDtype);
+  return recordBinary(op, A, B, out, alpha);
+}
+
+/** Records a binary op's result in the graph when an operand requires grad (and grad mode is on). */
+function recordBinary(op: BinaryOp, A: Tensor, B: Tensor, result: Tensor, alpha: number): Tensor {
+  if (!(A.requiresGrad || B.requiresGrad) || !isGradEnabled()) return result;
   const grad = BINARY_GRAD[op];
-  if (!grad || !isFloating(outDtype)) return out;
-  const result = out;
+  if (!grad || !isFloating(result.dtype)) return result;
   return record(result, op, [A, B], (g) => {
     const [ga, gb] = grad(g, A, B, result, alpha);
     return [A.requiresGrad && ga ? gradFor(ga, A) : null, B.requiresGrad && gb ? gradFor(gb, B) : null];

@@ -46,7 +46,21 @@ function outArray(t: Tensor) {
   return t.offset === 0 && t.data.length === n ? t.data : (t.data as Float32Array).subarray(t.offset, t.offset + n);
 }
 
+const UNIT_STRIDE: readonly number[] = [1];
+
 export function binaryInPlace(op: BinaryOp, t: Tensor, other: Tensor | number, alpha: number): void {
+  // The optimizer's case, kept lean: same float dtype and shape, both contiguous, nothing to record.
+  if (other instanceof Tensor && t instanceof Tensor && typeof alpha === 'number' && t.dtype === other.dtype &&
+    (t.dtype === 'float32' || t.dtype === 'float64') && sameShape(t.shape, other.shape) && t.isContiguous() && other.isContiguous() &&
+    !(isGradEnabled() && (t.requiresGrad || other.requiresGrad || t._base?.requiresGrad))) {
+    const n = t.numel();
+    if (n > 0) {
+      const src = unaliased(other, t);
+      backend().binary(op, t.data, t.offset, UNIT_STRIDE, src.data, src.offset, UNIT_STRIDE, outArray(t), [n], alpha);
+      bump(t);
+    }
+    return;
+  }
   const name = `${op}_`;
   checkTensor(t, name);
   if (!(other instanceof Tensor) && typeof other !== 'number') throw new TypeError(`${name}: expected a Tensor or a number, got ${describe(other)}`);

@@ -37,9 +37,13 @@ function reduceKeep(op: ReduceOp, x: Tensor, dims: readonly number[], outDtype: 
     // the first run reduces x; later runs combine partial results (sums of squares add up)
     const runOp = r === runs.length - 1 ? stepOp : COMBINE[stepOp] ?? stepOp;
     const shape = cur.shape;
-    const outer = sizeOf(shape.slice(0, a)), red = sizeOf(shape.slice(a, b + 1)), inner = sizeOf(shape.slice(b + 1));
+    let outer = 1, red = 1, inner = 1;
     const outShape = shape.slice();
-    for (let d = a; d <= b; d++) outShape[d] = 1;
+    for (let d = 0; d < shape.length; d++) {
+      if (d < a) outer *= shape[d]!;
+      else if (d > b) inner *= shape[d]!;
+      else { red *= shape[d]!; outShape[d] = 1; }
+    }
     const out = Tensor.uninitialized(outShape, outDtype);
     if (out.numel() > 0) backend().reduce(runOp, cur.data, cur.offset, outer, red, inner, out.data);
     cur = out;
@@ -52,8 +56,9 @@ function reduceKeep(op: ReduceOp, x: Tensor, dims: readonly number[], outDtype: 
 }
 
 function dropDims(shape: Shape, dims: readonly number[]): number[] {
-  const drop = new Set(dims);
-  return shape.filter((_, i) => !drop.has(i));
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) if (!dims.includes(i)) out.push(shape[i]!);
+  return out;
 }
 
 /** Gradient of a reduction's output, reshaped back to keepdim form and expanded to the input. */
@@ -85,7 +90,7 @@ function simpleReduce(op: 'sum' | 'mean' | 'max' | 'min' | 'prod', x: Tensor, di
   const kernelOut: DType = isHalf(outDtype) ? 'float32' : outDtype;
   let out = dims.length === 0 ? (kernelOut === xc.dtype ? contiguousCopy(xc) : contiguousAs(xc, kernelOut)) : reduceKeep(op, xc, dims, kernelOut);
   if (kernelOut !== outDtype) out = contiguousAs(out, outDtype);
-  if (!keepdim) out = out.reshape(dropDims(x.shape, dims)).detach();
+  if (!keepdim) out = Tensor.fromStorage(out.data, out.dtype, dropDims(x.shape, dims)); // out is fresh: drop the kept dims in place
   return { out, dims };
 }
 

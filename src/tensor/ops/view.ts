@@ -2,6 +2,7 @@
 // strides make a view impossible, as PyTorch does). Gradients flow back through the inverse view.
 
 import { record } from '../../autograd/graph.js';
+import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { describe } from '../dtype.js';
 import { contiguousStrides, normalizeDim, shapeStr, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -11,6 +12,7 @@ import { copyStridedInto } from './convert.js';
 function makeView(t: Tensor, shape: number[], strides: number[], offset: number, name: string, backward: (g: Tensor) => Tensor): Tensor {
   const out = new Tensor(t.storage, t.dtype, shape, strides, offset);
   out._base = t._base ?? t;
+  if (!t.requiresGrad || !isGradEnabled()) return out;
   return record(out, name, [t], (g) => [backward(g)]);
 }
 
