@@ -66,8 +66,7 @@ export class FunctionNode extends Node {
 
 /** The node a tensor's gradient flows into, or null if it needs none. */
 export function edgeOf(t: Tensor): Node | null {
-  if (t.gradFn) return t.gradFn;
-  return t.requiresGrad ? t._accumulator() : null;
+  return t._edge();
 }
 
 /** True when an op on these inputs must be recorded. */

@@ -14,6 +14,7 @@ import * as ix from './ops/indexing.js';
 import * as mm from './ops/matmul.js';
 import * as ip from './ops/inplace.js';
 import * as cv from './ops/convert.js';
+import * as ig from './ops/inplace-graph.js';
 import { formatTensor } from './format.js';
 import type { Generator } from './random.js';
 
@@ -39,6 +40,11 @@ export class Tensor {
    * looks into, so that an in-place op on the view can update that tensor's place in the graph.
    */
   _base: Tensor | null = null;
+  /**
+   * @internal For a view: its base's gradFn when the view's own gradFn was made. When an in-place
+   * op gives the base a new node, the view is stale and gets a node reading the new base.
+   */
+  _baseGradFn: Node | null = null;
 
   constructor(storage: Storage, dtype: DType, shape: readonly number[], strides: readonly number[], offset = 0) {
     this.storage = storage;
@@ -130,6 +136,7 @@ export class Tensor {
 
   /** Keeps .grad for a non-leaf tensor after backward. */
   retainGrad(): this {
+    this._edge();
     if (!this.requiresGrad) throw new Error('retainGrad: the tensor does not require grad');
     if (this.gradFn) this.gradFn.retained = this;
     return this;
@@ -143,6 +150,7 @@ export class Tensor {
     if (gradient !== null && typeof gradient === 'object' && !(gradient instanceof Tensor) && !Array.isArray(gradient) && !ArrayBuffer.isView(gradient)) {
       return this.backward(null, gradient as BackwardOptions); // backward({ retainGraph: true })
     }
+    this._edge(); // a view whose base changed in place backpropagates through the new base
     if (!this.requiresGrad) throw new Error('backward: the tensor does not require grad and has no gradFn (did every input have requiresGrad false, or was it made inside noGrad?)');
     let g: Tensor;
     if (gradient === undefined || gradient === null) {
@@ -173,6 +181,13 @@ export class Tensor {
     self.offset = other.offset;
     this._base = other._base;
     return this;
+  }
+
+  /** @internal The node gradients of this tensor go to (refreshing a view whose base changed in place). */
+  _edge(): Node | null {
+    if (this._base !== null && this._base.gradFn !== this._baseGradFn && !(this.gradFn === null && this.requiresGrad)) ig.refreshView(this);
+    if (this.gradFn) return this.gradFn;
+    return this.requiresGrad ? this._accumulator() : null;
   }
 
   /** @internal the leaf's gradient sink */

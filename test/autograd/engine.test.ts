@@ -199,6 +199,27 @@ test('in-place on views of a non-leaf: the base sees the change in values and gr
   assertTensorClose(b.grad!, [2, 16, 24]);
 });
 
+test('a view made before its base changed in place follows the base (PyTorch regenerates its grad_fn)', () => {
+  // a view of a buffer that needed no grad, written after the buffer got a value that does
+  // (PyTorch refuses this one, calling the stale view a leaf; here it follows the base)
+  const x = tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });
+  const buf = zeros([2, 3], { dtype: 'float64' });
+  const row = buf.select(0, 1);
+  buf.select(0, 0).copy_(x);
+  row.add_(x.mul(x));
+  assert.equal(row.requiresGrad, true);
+  buf.mul(buf).sum().backward();
+  // buf = [x, x^2]: d/dx sum(buf^2) = 2x + 4x^3
+  assertTensorClose(x.grad!, [1, 2, 3].map((v) => 2 * v + 4 * v ** 3));
+  // a stale view used as an input (not written) reads the base's new node
+  const a = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+  const y = a.mul(1);
+  const v = y.narrow(0, 1, 1);
+  y.mul_(a); // y = a^2
+  v.sum().backward();
+  assertTensorClose(a.grad!, [0, 4]);
+});
+
 test('in-place ops inside a graph keep the values the gradient needs (relu_, sigmoid via add_, clamp_)', () => {
   const x = tensor([-1, 0.5, 2], { dtype: 'float64', requiresGrad: true });
   const y = x.mul(2).relu_().clamp_(0, 3);

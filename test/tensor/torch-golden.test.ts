@@ -172,6 +172,14 @@ const IMPL: Record<string, Impl> = {
     y.t().select(0, 1).mul_(b);
     return y.mul(y);
   },
+  'inplace.staleView': (a, b) => {
+    const y = a.mul(2);
+    const v = y.slice(0, 1, 3);
+    y.mul_(3);
+    const w = y.slice(0, 2);
+    y.slice(0, 0, 2).add_(b);
+    return v.exp().add(w.sum()).add(y.sum());
+  },
   'inplace.relu_': (a) => a.mul(3).relu_().mul(a),
   'inplace.addcmulLerp': (a, b, c) => a.mul(1).addcmul_(b, c, 0.5).lerp_(c, 0.25),
 };

@@ -14,6 +14,7 @@ import { contiguousAs, contiguousCopy, copyStridedInto, filled } from './convert
 /** Whether this in-place op must be recorded; refuses the cases PyTorch refuses. */
 export function tracks(t: Tensor, op: string, others: readonly unknown[]): boolean {
   if (!isGradEnabled()) return false;
+  t._edge(); // a view whose base changed in place first catches up with the base's graph
   if (t.requiresGrad && t.isLeaf) {
     throw new Error(`${op}: a leaf tensor that requires grad cannot be modified in place (wrap the update in noGrad(), as optimizers do)`);
   }
@@ -76,5 +77,23 @@ export function recordedInPlace(t: Tensor, compute: (old: Tensor) => Tensor): vo
     });
     base.gradFn = fresh.gradFn;
     base.requiresGrad = fresh.requiresGrad;
+    t._baseGradFn = base.gradFn; // t's own node is current
   }
+}
+
+/**
+ * A view made before an in-place op changed its base (through the base itself or another view)
+ * still points at the base's old node. As PyTorch, it gets a node that reads the new base: its
+ * gradient lands in its region of the base.
+ */
+export function refreshView(t: Tensor): void {
+  const base = t._base!;
+  t._baseGradFn = base.gradFn;
+  t.gradFn = null;
+  t.requiresGrad = false;
+  record(t, 'viewOfModifiedBase', [base], (g) => {
+    const gb = sameLayout(base, g.dtype);
+    copyStridedInto(g, regionIn(gb, t));
+    return [gb];
+  });
 }

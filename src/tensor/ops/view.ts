@@ -12,6 +12,7 @@ import { copyStridedInto } from './convert.js';
 function makeView(t: Tensor, shape: number[], strides: number[], offset: number, name: string, backward: (g: Tensor) => Tensor): Tensor {
   const out = new Tensor(t.storage, t.dtype, shape, strides, offset);
   out._base = t._base ?? t;
+  out._baseGradFn = out._base.gradFn;
   if (!t.requiresGrad || !isGradEnabled()) return out;
   return record(out, name, [t], (g) => [backward(g)]);
 }
