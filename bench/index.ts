@@ -3,13 +3,14 @@
 // so kernels are reported as GFLOP/s and as a percentage of what the cores can do.
 //
 // Usage: npm run bench -- [--json] [--only <section>] [--threads 1,2] [--quick] [--no-torch] [--filter <text>]
-// Sections: peak, sgemm, conv, nn. A new section is one entry in SECTIONS.
+// Sections: peak, sgemm, conv, overhead, nn. A new section is one entry in SECTIONS.
 
 import { backendInfo, getNativeBackend, nativeUnavailableReason } from '../src/backend/index.js';
 import { formatConv, runConvBench } from './conv.js';
 import { formatNnBench, runNnKernelBench } from './nn-kernels.js';
 import { formatPeak, measurePeak, type PeakResult } from './peak.js';
 import { formatSgemm, runSgemmBench } from './sgemm.js';
+import { formatOverhead, runOverheadBench } from './tensor-overhead.js';
 
 interface Options { threads: number[]; torch: boolean; quick: boolean; filter?: string }
 interface Section { name: string; run(peak: PeakResult, o: Options): { text: string; data: unknown } }
@@ -18,6 +19,7 @@ const SECTIONS: Section[] = [
   { name: 'peak', run: (peak) => ({ text: formatPeak(peak), data: peak }) },
   { name: 'sgemm', run: (peak, o) => { const r = runSgemmBench(peak, o.threads, o); return { text: formatSgemm(r), data: r }; } },
   { name: 'conv', run: (peak, o) => { const r = runConvBench(peak, o.threads, o); return { text: formatConv(r), data: r }; } },
+  { name: 'overhead', run: (_peak, o) => { const r = runOverheadBench({ quick: o.quick }); return { text: formatOverhead(r), data: r }; } },
   { name: 'nn', run: (_peak, o) => { const r = runNnKernelBench({ threads: o.threads, torch: o.torch, quick: o.quick, filter: o.filter }); return { text: formatNnBench(r), data: r }; } },
 ];
 

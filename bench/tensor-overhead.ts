@@ -1,25 +1,24 @@
 // The `overhead` section of the benchmark: what one small op costs from TypeScript, where the
-// kernel's own work is negligible (two 64-element float32 tensors), so the figure is the tensor
-// layer's checks, dispatch and allocation. The issue's target: a.add(b) under 2 microseconds.
-// The machine is shared, so each figure is the best of several timed rounds, in wall time and in
-// the process's CPU time (which a busy machine does not inflate by descheduling us).
+// kernel's own work is negligible (64-element float32 tensors), so the figure is the tensor
+// layer's checks, allocation and backend dispatch. The issue's target: a.add(b) under 2 us.
+// Timing follows bench/timing.ts (best of five batches; tables show CPU time, JSON both clocks).
 //
-// Run alone: node dist/bench/tensor-overhead.js [--json] [--backend=native|js]
+// Run alone: node dist/bench/tensor-overhead.js [--json] [--quick]
 
 import { fileURLToPath } from 'node:url';
 import { backendInfo, setBackend } from '../src/backend/index.js';
-import { noGrad, randn, tensor, type Tensor } from '../src/index.js';
+import { noGrad, randn, tensor } from '../src/index.js';
+import { bestSeconds, fmt } from './timing.js';
 
 export interface OverheadRow {
   op: string;
-  backend: string;
-  /** best round, microseconds per call */
-  us: number;
-  /** median round */
-  medianUs: number;
-  /** best round in process CPU time (user + system), microseconds per call */
+  backend: 'native' | 'js';
+  /** microseconds per call, wall clock and process CPU time (best batch of five) */
+  wallUs: number;
   cpuUs: number;
 }
+
+export interface OverheadResult { targetUs: number; addUs: number | null; rows: OverheadRow[] }
 
 interface Case { op: string; setup: () => () => unknown }
 
@@ -35,53 +34,33 @@ const CASES: Case[] = [
   { op: 'tensor([1, 2, 3, 4])', setup: () => () => tensor([1, 2, 3, 4]) },
 ];
 
-function measure(fn: () => unknown, rounds = 15, callsPerRound = 20000): { best: number; median: number; cpu: number } {
-  for (let i = 0; i < callsPerRound; i++) fn(); // warm up the JIT
-  const times: number[] = [];
-  let cpu = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < callsPerRound; i++) fn();
-    times.push(Number(process.hrtime.bigint() - t0) / callsPerRound / 1000);
-    const c = process.cpuUsage(c0);
-    cpu = Math.min(cpu, (c.user + c.system) / callsPerRound);
-  }
-  times.sort((x, y) => x - y);
-  return { best: times[0]!, median: times[Math.floor(times.length / 2)]!, cpu };
-}
-
-export function tensorOverhead(backends: ('native' | 'js')[] = ['native', 'js']): OverheadRow[] {
+export function runOverheadBench(options: { quick?: boolean; backends?: ('native' | 'js')[] } = {}): OverheadResult {
   const before = backendInfo().backend;
   const rows: OverheadRow[] = [];
+  const seconds = options.quick ? 0.05 : 0.25;
   try {
-    for (const b of backends) {
+    for (const b of options.backends ?? ['native', 'js']) {
       try { setBackend(b); } catch { continue; } // no addon: the js rows only
       for (const c of CASES) {
-        const { best, median, cpu } = measure(c.setup());
-        rows.push({ op: c.op, backend: b, us: best, medianUs: median, cpuUs: cpu });
+        const t = bestSeconds(c.setup(), seconds, 1);
+        rows.push({ op: c.op, backend: b, wallUs: t.wall * 1e6, cpuUs: t.cpu * 1e6 });
       }
     }
   } finally {
     setBackend(before);
   }
-  return rows;
-}
-
-function main(): void {
-  const json = process.argv.includes('--json');
-  const only = process.argv.find((a) => a.startsWith('--backend='))?.slice('--backend='.length) as 'native' | 'js' | undefined;
-  const rows = tensorOverhead(only ? [only] : ['native', 'js']);
-  if (json) {
-    console.log(JSON.stringify({ section: 'overhead', targetUs: 2, rows }));
-    return;
-  }
-  console.log('op'.padEnd(40) + 'backend'.padEnd(9) + 'best us'.padStart(9) + 'median us'.padStart(11) + 'cpu us'.padStart(9));
-  for (const r of rows) console.log(r.op.padEnd(40) + r.backend.padEnd(9) + r.us.toFixed(3).padStart(9) + r.medianUs.toFixed(3).padStart(11) + r.cpuUs.toFixed(3).padStart(9));
   const add = rows.find((r) => r.op.startsWith('a.add(b), 64') && r.backend === 'native') ?? rows.find((r) => r.op.startsWith('a.add(b), 64'));
-  if (add) console.log(`\na.add(b) on 64 float32 elements: ${add.us.toFixed(3)} us wall, ${add.cpuUs.toFixed(3)} us CPU (target < 2 us)`);
+  return { targetUs: 2, addUs: add ? add.cpuUs : null, rows };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+export function formatOverhead(r: OverheadResult): string {
+  const lines = ['overhead: one small op from TypeScript (CPU time per call, best of five batches)', `${'op'.padEnd(36)}${'backend'.padEnd(9)}${'us'.padStart(8)}`];
+  for (const row of r.rows) lines.push(`${row.op.padEnd(36)}${row.backend.padEnd(9)}${fmt.num(row.cpuUs, 3, 8)}`);
+  if (r.addUs !== null) lines.push(`a.add(b) on two 64-element float32 tensors: ${r.addUs.toFixed(3)} us (target < ${r.targetUs} us)`);
+  return lines.join('\n');
+}
 
-export type { Tensor };
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const r = runOverheadBench({ quick: process.argv.includes('--quick') });
+  console.log(process.argv.includes('--json') ? JSON.stringify(r, null, 2) : formatOverhead(r));
+}

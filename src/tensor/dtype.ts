@@ -111,6 +111,11 @@ const INT_RANK: Partial<Record<DType, number>> = { bool: 0, uint8: 1, int32: 2, 
 /** PyTorch's promotion for two tensor operands. */
 export function promoteTypes(a: DType, b: DType): DType {
   if (!isDType(a) || !isDType(b)) throw new TypeError(`promoteTypes: expected two dtypes (${DTYPES.join(', ')}), got ${describe(a)} and ${describe(b)}`);
+  return promote(a, b);
+}
+
+/** promoteTypes for dtypes already known to be valid (the tensor layer's own calls). */
+function promote(a: DType, b: DType): DType {
   if (a === b) return a;
   const fa = FLOAT_RANK[a], fb = FLOAT_RANK[b];
   if (fa !== undefined && fb !== undefined) {
@@ -134,7 +139,7 @@ export function category(d: DType): number {
  */
 export function promoteOperands(a: { dtype: DType; shape: readonly number[] }, b: { dtype: DType; shape: readonly number[] }): DType {
   const za = a.shape.length === 0, zb = b.shape.length === 0;
-  if (za === zb) return promoteTypes(a.dtype, b.dtype);
+  if (za === zb) return promote(a.dtype, b.dtype);
   const dim = za ? b.dtype : a.dtype, zero = za ? a.dtype : b.dtype;
   return category(zero) > category(dim) ? zero : dim;
 }

@@ -180,6 +180,7 @@ export class Tensor {
     self.strides = other.strides;
     self.offset = other.offset;
     this._base = other._base;
+    this._baseGradFn = other._baseGradFn;
     return this;
   }
 
