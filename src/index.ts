@@ -7,3 +7,4 @@ export * as io from './io/index.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
 export * as optim from './optim/index.js';
+export * as models from './models/index.js';
