@@ -8,3 +8,5 @@ export * as nn from './nn/index.js';
 export * as data from './data/index.js';
 export * as optim from './optim/index.js';
 export * as models from './models/index.js';
+export * as train from './train/index.js';
+export { TrainingLoop, CheckpointManager, clipGradNorm, clipGradValue, EarlyStopping } from './train/index.js';
