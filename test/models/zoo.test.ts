@@ -13,6 +13,7 @@ interface ModelFixture {
   inputShape: number[];
   params: number;
   stateDict: { name: string; shape: number[]; dtype: string }[];
+  batch: number;
   evalLogits: number[];
   trainOutputs: number[][];
   runningStats: Record<string, number[]>;
@@ -21,18 +22,29 @@ interface ModelFixture {
 
 const fixtures = JSON.parse(readFileSync(fileURLToPath(new URL('../../../test/fixtures/models.json', import.meta.url)), 'utf8')) as Record<string, ModelFixture>;
 
-/** The closed-form value of every state-dict entry (same formula as the fixture script). */
+/** A uniform number in [-1, 1) from integers (i, t): the fixture script's exact 32-bit hash. */
+function uniformHash(i: number, t: number): number {
+  let h = (i + Math.imul(0x9e3779b9, t + 1)) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h = (h ^ (h >>> 13)) >>> 0;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return (2 * h) / 4294967296 - 1;
+}
+
+/** The value every state-dict entry gets (same formula as the fixture script). */
 function deterministicValue(name: string, shape: readonly number[], t: number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(n);
   const leaf = name.slice(name.lastIndexOf('.') + 1);
   for (let i = 0; i < n; i++) {
-    const wave = Math.sin(0.37 * i + 1.3 * t);
-    if (leaf === 'running_var') v[i] = 1 + 0.25 * (1 + wave);
-    else if (leaf === 'running_mean') v[i] = 0.1 * wave;
-    else if (shape.length >= 2) v[i] = wave * Math.sqrt(3 / (n / shape[0]!));
-    else if (leaf === 'weight') v[i] = 1 + 0.1 * wave;
-    else v[i] = 0.1 * wave;
+    const u = uniformHash(i, t);
+    if (leaf === 'running_var') v[i] = 1 + 0.25 * (1 + u);
+    else if (leaf === 'running_mean') v[i] = 0.1 * u;
+    else if (shape.length >= 2) v[i] = u * Math.sqrt(6 / (n / shape[0]!));
+    else if (leaf === 'weight') v[i] = 1 + 0.1 * u;
+    else v[i] = 0.1 * u;
   }
   return Tensor.fromStorage(v, 'float32', shape);
 }
@@ -40,7 +52,7 @@ function deterministicValue(name: string, shape: readonly number[], t: number): 
 function deterministicInput(shape: readonly number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = 0.5 * Math.sin(0.1 * i) + 0.5 * Math.cos(0.013 * i);
+  for (let i = 0; i < n; i++) v[i] = uniformHash(i, 1000);
   return Tensor.fromStorage(v, 'float32', shape);
 }
 
@@ -67,7 +79,7 @@ for (const info of models.MODELS) {
   test(`${info.name}: logits match PyTorch with the same weights, in eval and train mode`, () => {
     const model = info.build();
     loadDeterministicWeights(model);
-    const x = deterministicInput([2, ...fx.inputShape]);
+    const x = deterministicInput([fx.batch, ...fx.inputShape]);
     model.eval();
     const evalOut = noGrad(() => model.forward(x)) as Tensor;
     const scale = relativeTo(fx.evalLogits);
