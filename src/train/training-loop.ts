@@ -19,21 +19,11 @@ import type { BatchLogs, Callback, EpochLogs } from './callbacks/callback.js';
 import type { CheckpointManager, LoadedCheckpoint } from './checkpoint/checkpoint-manager.js';
 import { clipGradNorm, clipGradValue } from './clip.js';
 import { correctTopK } from './metrics.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { LRScheduler } from '../optim/lr-scheduler/scheduler.js';
+import { ReduceLROnPlateau } from '../optim/lr-scheduler/reduce-lr-on-plateau.js';
 
-export interface OptimizerLike {
-  paramGroups: { lr: number; params: Tensor[]; initialLr?: number }[];
-  step(): void;
-  zeroGrad(options?: { setToNone?: boolean }): void;
-  stateDict(): unknown;
-  loadStateDict(state: never): void;
-}
-
-export interface SchedulerLike {
-  step(metric?: number): void;
-  stateDict(): unknown;
-  loadStateDict(state: never): void;
-  baseLrs?: number[];
-}
+export type Scheduler = LRScheduler | ReduceLROnPlateau;
 
 /** A batch source: the library's DataLoader, or any async/sync iterable of batches. */
 export interface BatchSource {
@@ -53,9 +43,9 @@ export type NonFinitePolicy = 'skip' | 'error' | 'rollback';
 
 export interface TrainingLoopOptions {
   model: Module;
-  optimizer: OptimizerLike;
+  optimizer: Optimizer;
   loss: LossFunction;
-  scheduler?: SchedulerLike | null;
+  scheduler?: Scheduler | null;
   /** When the scheduler steps: after each epoch (default) or each optimizer step (OneCycleLR). */
   schedulerInterval?: 'epoch' | 'batch';
   /** The metric ReduceLROnPlateau-style schedulers (step(metric)) receive. Default 'val_loss', else 'train_loss'. */
@@ -106,11 +96,6 @@ interface EpochSums {
 
 const zeroSums = (): EpochSums => ({ lossSum: 0, correct: 0, samples: 0, batches: 0, skipped: 0 });
 
-/** ReduceLROnPlateau-style schedulers step on a metric; they carry a patience. */
-function takesMetric(s: SchedulerLike): boolean {
-  return typeof (s as { patience?: unknown }).patience === 'number';
-}
-
 export class TrainingError extends Error {
   constructor(message: string) {
     super(message);
@@ -137,8 +122,8 @@ async function* batchesOf(source: BatchSource, where: string): AsyncGenerator<{ 
 
 export class TrainingLoop {
   readonly model: Module;
-  readonly optimizer: OptimizerLike;
-  readonly scheduler: SchedulerLike | null;
+  readonly optimizer: Optimizer;
+  readonly scheduler: Scheduler | null;
   readonly callbacks: Callback[];
   readonly checkpoints: CheckpointManager | null;
   readonly nonFinite: NonFinitePolicy;
@@ -169,7 +154,9 @@ export class TrainingLoop {
   constructor(options: TrainingLoopOptions) {
     const o = options ?? ({} as TrainingLoopOptions);
     if (!o.model || typeof o.model.forward !== 'function' || typeof o.model.stateDict !== 'function') throw new TypeError(`TrainingLoop: expected model to be a Module, got ${describe(o.model)}`);
-    if (!o.optimizer || typeof o.optimizer.step !== 'function' || !Array.isArray(o.optimizer.paramGroups)) throw new TypeError(`TrainingLoop: expected optimizer to be an Optimizer, got ${describe(o.optimizer)}`);
+    if (!(o.optimizer instanceof Optimizer)) throw new TypeError(`TrainingLoop: expected optimizer to be an Optimizer (optim.SGD, optim.Adam, ...), got ${describe(o.optimizer)}`);
+    if (o.scheduler && !(o.scheduler instanceof LRScheduler) && !(o.scheduler instanceof ReduceLROnPlateau)) throw new TypeError(`TrainingLoop: expected scheduler to be one of optim.lrScheduler's, got ${describe(o.scheduler)}`);
+    if (o.schedulerInterval === 'batch' && o.scheduler instanceof ReduceLROnPlateau) throw new RangeError("TrainingLoop: ReduceLROnPlateau steps on an epoch metric; use schedulerInterval 'epoch'");
     if (typeof o.loss === 'function') this.lossFn = o.loss;
     else if (o.loss && typeof (o.loss as { forward?: unknown }).forward === 'function') this.lossFn = (out, t) => (o.loss as { forward(a: Tensor, b: Tensor): Tensor }).forward(out, t);
     else throw new TypeError(`TrainingLoop: expected loss to be a function (output, target) => Tensor or a loss module, got ${describe(o.loss)}`);
@@ -266,7 +253,7 @@ export class TrainingLoop {
     this.optimizer.step();
     this.optimizer.zeroGrad({ setToNone: false });
     this.step += 1;
-    if (this.scheduler && this.schedulerInterval === 'batch') this.scheduler.step();
+    if (this.scheduler instanceof LRScheduler && this.schedulerInterval === 'batch') this.scheduler.step();
     return true;
   }
 
@@ -293,7 +280,7 @@ export class TrainingLoop {
       g.lr *= 0.5;
       if (g.initialLr !== undefined) g.initialLr *= 0.5;
     }
-    if (this.scheduler?.baseLrs) this.scheduler.baseLrs = this.scheduler.baseLrs.map((x) => x * 0.5);
+    if (this.scheduler instanceof LRScheduler) this.scheduler.baseLrs = this.scheduler.baseLrs.map((x) => x * 0.5);
     if (this.rollbackTarget && this.rollbackTarget !== c.path) this.checkpoints!.unprotect(this.rollbackTarget);
     this.checkpoints!.protect(c.path);
     this.rollbackTarget = c.path;
@@ -422,7 +409,7 @@ export class TrainingLoop {
       logs.val_top5 = v.top5;
     }
     if (this.scheduler && this.schedulerInterval === 'epoch') {
-      if (takesMetric(this.scheduler)) {
+      if (this.scheduler instanceof ReduceLROnPlateau) {
         const key = this.schedulerMonitor ?? (logs.val_loss !== undefined ? 'val_loss' : 'train_loss');
         const metric = logs[key];
         if (typeof metric !== 'number') throw new Error(`TrainingLoop: the scheduler needs metric '${key}', which is not in the epoch logs`);

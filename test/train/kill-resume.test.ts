@@ -1,0 +1,58 @@
+// A run killed with SIGKILL at 20 random moments (most of them during a checkpoint save, which
+// happens after every step here) and resumed each time ends bit-identical to an uninterrupted run.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rng } from '../helpers.js';
+import { weightsOf } from './helpers.js';
+import { setup } from './fixtures/train-child.js';
+import { readManifest } from '../../src/train/checkpoint/manifest.js';
+
+const child = fileURLToPath(new URL('./fixtures/train-child.js', import.meta.url));
+
+function runChild(dir: string, out: string, killAfterMs: number | null): Promise<'killed' | 'finished'> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [child, dir, out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d) => { stderr += d; });
+    const timer = killAfterMs === null ? null : setTimeout(() => p.kill('SIGKILL'), killAfterMs);
+    p.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve('killed');
+      else if (code === 0) resolve('finished');
+      else reject(new Error(`training child exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+test('SIGKILL at 20 random moments, resumed each time, ends bit-identical to an uninterrupted run', { timeout: 600_000 }, async () => {
+  const reference = setup(null);
+  const refHistory = await reference.loop.train({ epochs: reference.epochs, trainLoader: reference.trainLoader });
+
+  const dir = mkdtempSync(join(tmpdir(), 'ody-kill-'));
+  const out = join(dir, '..', `${dir.split('/').pop()}-result.json`);
+  const r = rng(2024);
+  let kills = 0;
+  while (kills < 20) {
+    const outcome = await runChild(dir, out, 150 + Math.floor(r() * 550));
+    if (outcome === 'finished') break;
+    kills++;
+    // After every kill the directory holds a readable manifest and only the manager's files.
+    const m = readManifest(dir)!;
+    assert.ok(m, 'the manifest survives');
+    for (const f of readdirSync(dir)) assert.ok(f === 'manifest.json' || f === '.lock' || f.endsWith('.safetensors') || f.endsWith('.tmp'), `unexpected file ${f}`);
+  }
+  assert.equal(kills, 20, 'the run was interrupted 20 times before it could finish');
+  if (!existsSync(out)) assert.equal(await runChild(dir, out, null), 'finished');
+  const result = JSON.parse(readFileSync(out, 'utf8')) as { weights: Record<string, number[]>; history: number[][] };
+  assert.deepEqual(result.weights, weightsOf(reference.model));
+  assert.deepEqual(result.history, refHistory.map((h) => [h.train_loss, h.train_accuracy, h.step]));
+  const files = readdirSync(dir);
+  assert.ok(!files.some((f) => f.endsWith('.tmp')), 'no temporary files are left after the final start');
+  assert.ok(files.filter((f) => f.endsWith('.safetensors')).length <= 3, 'retention held: 2 newest + best');
+});
