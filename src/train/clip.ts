@@ -21,7 +21,7 @@ export type ParamsOrGrads = Iterable<Tensor> | Tensor;
 
 function gradsOf(items: ParamsOrGrads, op: string): Tensor[] {
   const list = items instanceof Tensor ? [items] : items;
-  if (list === null || typeof (list as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
+  if (list === null || list === undefined || typeof (list as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
     throw new TypeError(`${op}: expected a tensor or an iterable of tensors (parameters or gradients), got ${describe(items)}`);
   }
   const out: Tensor[] = [];
@@ -84,7 +84,9 @@ function combine(norms: readonly number[], p: number): number {
  * norm before clipping (the p-norm of the per-tensor p-norms). The factor maxNorm / (total + 1e-6)
  * is applied only when it is below 1.
  */
-export function clipGradNorm(paramsOrGrads: ParamsOrGrads, maxNorm: number, options: ClipGradNormOptions = {}): number {
+export function clipGradNorm(paramsOrGrads: ParamsOrGrads, maxNorm: number, opts: ClipGradNormOptions = {}): number {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`clipGradNorm: expected an options object, got ${describe(opts)}`);
+  const options = opts;
   const p = options.normType ?? 2;
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm) || maxNorm < 0) throw new RangeError(`clipGradNorm: maxNorm must be a non-negative number, got ${describe(maxNorm)}`);
   if (typeof p !== 'number' || Number.isNaN(p) || p <= 0) throw new RangeError(`clipGradNorm: normType must be > 0 (or Infinity), got ${describe(p)}`);

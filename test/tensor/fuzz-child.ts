@@ -90,7 +90,9 @@ for (let i = 0; i < calls; i++) {
   } else {
     const [name, f] = pick(functions);
     label = `${name}(${show(a)})`;
-    call = () => (name === 'Generator' ? new Generator(...(a as [])) : f(...a));
+    // Classes (Generator, TrainingLoop, CheckpointManager, ...) are constructed, functions called.
+    const isClass = /^class\b/.test(Function.prototype.toString.call(f));
+    call = () => (isClass ? new (f as unknown as new (...x: unknown[]) => unknown)(...a) : f(...a));
   }
   const t0 = performance.now();
   try {

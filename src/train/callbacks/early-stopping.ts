@@ -32,7 +32,9 @@ export class EarlyStopping implements Callback {
   private s: EarlyStoppingState = { best: null, bestEpoch: -1, wait: 0, stoppedEpoch: null };
   private bestWeights: Map<string, Tensor> | null = null;
 
-  constructor(options: EarlyStoppingOptions = {}) {
+  constructor(opts: EarlyStoppingOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`EarlyStopping: expected an options object, got ${describe(opts)}`);
+    const options = opts;
     this.monitor = options.monitor ?? 'val_loss';
     if (typeof this.monitor !== 'string') throw new TypeError(`EarlyStopping: monitor must be a metric name, got ${describe(this.monitor)}`);
     this.mode = options.mode ?? (/acc/i.test(this.monitor) ? 'max' : 'min');

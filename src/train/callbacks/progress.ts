@@ -3,6 +3,7 @@
 // summary line per epoch.
 
 import type { Writable } from 'node:stream';
+import { describe } from '../../tensor/dtype.js';
 import type { BatchLogs, Callback, EpochLogs } from './callback.js';
 import type { TrainingLoop } from '../training-loop.js';
 
@@ -34,6 +35,8 @@ export class ProgressReporter implements Callback {
   private drawn = false;
 
   constructor(options: ProgressOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`ProgressReporter: expected an options object, got ${describe(options)}`);
+    if (options.stream !== undefined && typeof (options.stream as { write?: unknown })?.write !== 'function') throw new TypeError(`ProgressReporter: stream must be writable, got ${describe(options.stream)}`);
     this.stream = options.stream ?? process.stderr;
     this.bar = options.bar ?? !!this.stream.isTTY;
     this.everyBatches = options.everyBatches ?? 100;
