@@ -108,20 +108,23 @@ test('native batch norm matches the TypeScript reference on every ISA and thread
 test('native batch norm keeps float32 accuracy on channels of 65536 values with a large mean', () => {
   const nb = native();
   if (!nb) return;
-  // 16 x 2 x 4096: each channel holds 65536 values around 1000 with a spread of 0.01.
-  const n = 16, c = 2, hw = 4096;
-  const x = randomArray(n * c * hw, 5, -0.01, 0.01) as Float32Array;
-  for (let i = 0; i < x.length; i++) x[i]! += 1000;
-  const x64 = Float64Array.from(x);
-  const mean = new Float64Array(c), invstd = new Float64Array(c), y64 = new Float64Array(x.length);
-  jsBackend.batchNormForward(n, c, hw, x64, null, null, null, null, true, 0.1, 0, y64, mean, invstd);
-  forEachIsa((isa) => {
-    const y = new Float32Array(x.length), m = new Float32Array(c), s = new Float32Array(c);
-    nb.batchNormForward(n, c, hw, x, null, null, null, null, true, 0.1, 0, y, m, s);
-    assertClose(m, mean, { rtol: 1e-7, atol: 0 }, `mean (${isa})`);
-    assertClose(s, invstd, { rtol: 1e-6, atol: 0 }, `invstd (${isa})`);
-    assertClose(y, y64, { rtol: 1e-5, atol: 1e-4 }, `y (${isa})`);
-  });
+  // Each channel holds 65536 values around 1000 with a spread of 0.01: as 16 planes of 4096 (the
+  // kernel goes channel by channel) and as 4096 planes of 16 (it goes image by image).
+  for (const [n, c, hw] of [[16, 2, 4096], [4096, 2, 16]] as const) {
+    const x = randomArray(n * c * hw, 5, -0.01, 0.01) as Float32Array;
+    for (let i = 0; i < x.length; i++) x[i]! += 1000;
+    const x64 = Float64Array.from(x);
+    const mean = new Float64Array(c), invstd = new Float64Array(c), y64 = new Float64Array(x.length);
+    jsBackend.batchNormForward(n, c, hw, x64, null, null, null, null, true, 0.1, 0, y64, mean, invstd);
+    forEachIsa((isa) => forEachThreadCount((threads) => {
+      const what = `${n}x${c}x${hw} (${isa}, ${threads} threads)`;
+      const y = new Float32Array(x.length), m = new Float32Array(c), s = new Float32Array(c);
+      nb.batchNormForward(n, c, hw, x, null, null, null, null, true, 0.1, 0, y, m, s);
+      assertClose(m, mean, { rtol: 1e-7, atol: 0 }, `mean ${what}`);
+      assertClose(s, invstd, { rtol: 1e-6, atol: 0 }, `invstd ${what}`);
+      assertClose(y, y64, { rtol: 1e-5, atol: 1e-4 }, `y ${what}`);
+    }));
+  }
 });
 
 test('native local response norm matches the TypeScript reference on every ISA and thread count', () => {
