@@ -10,18 +10,21 @@ namespace {
 constexpr int64_t kGrain = 1 << 16;
 const int kKindSize[] = {4, 8, 2, 2, 4, 1, 1, 8};
 
-// castKinds(srcKind, src, srcOff, dstKind, dst, dstOff, n)
+// castKinds(src, dst); frame [srcKind, srcOff, dstKind, dstOff, n]
 napi_value cast_kinds(napi_env env, napi_callback_info info) {
-  RawArgs<7> a(env, info);
-  const int sk = a.i32(0), dk = a.i32(3);
-  const char* src = a.data<char>(1) + a.i64(2) * kKindSize[sk];
-  char* dst = a.data<char>(4) + a.i64(5) * kKindSize[dk];
-  const int64_t n = a.i64(6);
+  const double* f = call_frame();
+  if (!f) return nullptr;
+  RawArgs<2> a(env, info);
+  const double* p = f + kFrameArgs;
+  const int sk = int(p[0]), dk = int(p[2]);
+  const char* src = a.data<char>(0) + int64_t(p[1]) * kKindSize[sk];
+  char* dst = a.data<char>(1) + int64_t(p[3]) * kKindSize[dk];
+  const int64_t n = int64_t(p[4]);
   const Kernels& k = kernels();
   auto run = [&](int64_t b, int64_t e) { k.cast(sk, dk, src + b * kKindSize[sk], dst + b * kKindSize[dk], e - b); };
   if (n <= kGrain) run(0, n);
   else parallel_for(n, kGrain, run);
-  return a.undefined();
+  return nullptr;
 }
 
 }  // namespace

@@ -12,15 +12,6 @@ namespace {
 
 constexpr int64_t kGrainBytes = 1 << 18;
 
-int elem_size(napi_typedarray_type t) {
-  switch (t) {
-    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: return 1;
-    case napi_int16_array: case napi_uint16_array: return 2;
-    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
-    default: return 8;
-  }
-}
-
 template <class T>
 void strided_row(const T* s, int64_t ss, T* d, int64_t ds, int64_t n) {
   if (ss == 1 && ds == 1) {
@@ -59,19 +50,20 @@ void move_dim(Strided<2>& s, int i, int to) {
   }
 }
 
-// copyStrided(src, dst, meta): meta = [ndim, shape..., srcOff, srcStrides..., dstOff, dstStrides...].
+// copyStrided(src, dst); frame [elemSize, ndim, shape..., srcOff, srcStrides..., dstOff, dstStrides...].
 // Contiguous rows go through memcpy; when the source is contiguous along one dimension and the
 // destination along another, the pair becomes a blocked 2-d transpose; anything else walks
 // element by element along the innermost dimension.
 napi_value copy_strided(napi_env env, napi_callback_info info) {
-  RawArgs<3> a(env, info);
-  napi_typedarray_type type;
-  const char* src = static_cast<const char*>(a.data_type(0, &type));
+  const double* f = call_frame();
+  if (!f) return nullptr;
+  RawArgs<2> a(env, info);
+  const char* src = a.data<char>(0);
   char* dst = a.data<char>(1);
-  const int es = elem_size(type);
+  const int es = int(f[kFrameArgs]);
   Strided<2> s;
-  s.read(a.data<double>(2), 0);
-  if (s.numel() == 0) return a.undefined();
+  s.read(f + kFrameArgs + 1, 0);
+  if (s.numel() == 0) return nullptr;
   s.simplify();
   int si = -1, di = -1;  // the innermost dimension where the source / destination has stride 1
   for (int d = 0; d < s.nd; d++) {
@@ -88,13 +80,13 @@ napi_value copy_strided(napi_env env, napi_callback_info info) {
     s.run(grain, [&](const int64_t* o, int64_t rows, int64_t cols) {
       k.transpose(es, src + o[0] * es, src_col, dst + o[1] * es, dst_row, rows, cols);
     });
-    return a.undefined();
+    return nullptr;
   }
   if (di >= 0 && di != s.nd - 1) move_dim(s, di, s.nd - 1);
   s.run(grain, [&](const int64_t* o, int64_t rows, int64_t cols) {
     strided_rows(es, src + o[0] * es, s.row_stride(0), s.col_stride(0), dst + o[1] * es, s.row_stride(1), s.col_stride(1), rows, cols);
   });
-  return a.undefined();
+  return nullptr;
 }
 
 template <class T>
@@ -106,23 +98,26 @@ void fill_as(void* p, int64_t n, double v) {
   else parallel_for(n, kGrainBytes / int64_t(sizeof(T)), run);
 }
 
-// fill(dst, dstOff, n, value): value is already the element's value (TypeScript converts it the
-// way a typed array store would), so the cast here is exact.
+// fill(dst); frame [kind (ArrayKind), dstOff, n, value]: value is already the element's value
+// (TypeScript converts it the way a typed array store would), so the cast here is exact.
 napi_value fill(napi_env env, napi_callback_info info) {
-  RawArgs<4> a(env, info);
-  napi_typedarray_type type;
-  char* base = static_cast<char*>(a.data_type(0, &type));
-  const int64_t off = a.i64(1), n = a.i64(2);
-  const double v = a.f64(3);
-  switch (type) {
-    case napi_float32_array: fill_as<float>(base + off * 4, n, v); break;
-    case napi_float64_array: fill_as<double>(base + off * 8, n, v); break;
-    case napi_int32_array: fill_as<int32_t>(base + off * 4, n, v); break;
-    case napi_uint16_array: fill_as<uint16_t>(base + off * 2, n, v); break;
-    case napi_uint8_array: fill_as<uint8_t>(base + off, n, v); break;
-    default: return a.boolean(false);
+  double* f = call_frame();
+  if (!f) return nullptr;
+  RawArgs<1> a(env, info);
+  const double* p = f + kFrameArgs;
+  char* base = a.data<char>(0);
+  const int64_t off = int64_t(p[1]), n = int64_t(p[2]);
+  const double v = p[3];
+  f[kFrameStatus] = 1;
+  switch (int(p[0])) {
+    case kArrF32: fill_as<float>(base + off * 4, n, v); break;
+    case kArrF64: fill_as<double>(base + off * 8, n, v); break;
+    case kArrI32: fill_as<int32_t>(base + off * 4, n, v); break;
+    case kArrU16: fill_as<uint16_t>(base + off * 2, n, v); break;
+    case kArrU8: fill_as<uint8_t>(base + off, n, v); break;
+    default: f[kFrameStatus] = 0; break;
   }
-  return a.boolean(true);
+  return nullptr;
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ namespace ody {
 namespace {
 
 constexpr int64_t kGrain = 1 << 15;
-constexpr int64_t kChunk = 256;        // columns per kernel call
+constexpr int64_t kChunk = 2048;       // columns per kernel call (whole rows of most tensors)
 constexpr int64_t kMaxSegment = 1 << 30;  // column kernels keep row indices in int32
 enum { kSum = 0, kMean = 1, kMax = 2, kMin = 3, kProd = 4, kArgmax = 5, kArgmin = 6,
        kSumSquares = 7, kSumAbs = 8, kMaxAbs = 9, kAny = 10, kAll = 11 };
@@ -38,19 +38,19 @@ ReducePartial combine(int op, const ReducePartial& a, const ReducePartial& b) {
 
 struct Output {
   void* data;
-  napi_typedarray_type type;
+  int kind;  // ArrayKind
   int op;
   int64_t red;
 
   void write(int64_t i, const ReducePartial& p) const {
     const bool arg = op == kArgmax || op == kArgmin;
     const double v = arg ? double(p.index) : op == kMean ? p.value / double(red) : p.value;
-    switch (type) {
-      case napi_float32_array: static_cast<float*>(data)[i] = float(v); break;
-      case napi_float64_array: static_cast<double*>(data)[i] = v; break;
-      case napi_int32_array: static_cast<int32_t*>(data)[i] = int32_t(v); break;
-      case napi_bigint64_array: static_cast<int64_t*>(data)[i] = arg ? p.index : int64_t(v); break;
-      case napi_uint8_array: static_cast<uint8_t*>(data)[i] = v != 0 ? 1 : 0; break;
+    switch (kind) {
+      case kArrF32: static_cast<float*>(data)[i] = float(v); break;
+      case kArrF64: static_cast<double*>(data)[i] = v; break;
+      case kArrI32: static_cast<int32_t*>(data)[i] = int32_t(v); break;
+      case kArrI64: static_cast<int64_t*>(data)[i] = arg ? p.index : int64_t(v); break;
+      case kArrU8: static_cast<uint8_t*>(data)[i] = v != 0 ? 1 : 0; break;
       default: break;
     }
   }
@@ -74,18 +74,20 @@ void cols_partial(const Kernels& k, int op, const float* block, int64_t inner, i
   }
 }
 
-// reduceF32(op, x, xOff, outer, red, inner, out)
+// reduceF32(x, out); frame [op, xOff, outer, red, inner, outKind (ArrayKind)]
 napi_value reduce_f32(napi_env env, napi_callback_info info) {
-  RawArgs<7> a(env, info);
-  const int op = a.i32(0);
-  const float* x = a.data<float>(1) + a.i64(2);
-  const int64_t outer = a.i64(3), red = a.i64(4), inner = a.i64(5);
-  Output out{nullptr, napi_float32_array, op, red};
-  out.data = a.data_type(6, &out.type);
+  const double* f = call_frame();
+  if (!f) return nullptr;
+  RawArgs<2> a(env, info);
+  const double* p = f + kFrameArgs;
+  const int op = int(p[0]);
+  const float* x = a.data<float>(0) + int64_t(p[1]);
+  const int64_t outer = int64_t(p[2]), red = int64_t(p[3]), inner = int64_t(p[4]);
+  const Output out{a.data<void>(1), int(p[5]), op, red};
   const Kernels& k = kernels();
   const int threads = num_threads();
   const int64_t total = outer * red * inner;
-  if (outer == 0 || inner == 0) return a.undefined();
+  if (outer == 0 || inner == 0) return nullptr;
 
   if (inner == 1) {
     auto row = [&](int64_t o) {
@@ -96,7 +98,7 @@ napi_value reduce_f32(napi_env env, napi_callback_info info) {
     if (total <= kGrain || threads == 1 || outer >= 2 * threads) {
       if (total <= kGrain || threads == 1) { for (int64_t o = 0; o < outer; o++) row(o); }
       else parallel_for(outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, red)), [&](int64_t b, int64_t e) { for (int64_t o = b; o < e; o++) row(o); });
-      return a.undefined();
+      return nullptr;
     }
     // A few long rows: each row split into segments across the threads.
     const int64_t segs = threads;
@@ -112,7 +114,7 @@ napi_value reduce_f32(napi_env env, napi_callback_info info) {
       for (int64_t t = 1; t < segs; t++) p = combine(op, p, part[size_t(t)]);
       out.write(o, p);
     }
-    return a.undefined();
+    return nullptr;
   }
 
   // Columns: out[o * inner + i] over x[(o * red + r) * inner + i].
@@ -146,7 +148,7 @@ napi_value reduce_f32(napi_env env, napi_callback_info info) {
       }
     }
   }
-  return a.undefined();
+  return nullptr;
 }
 
 }  // namespace

@@ -126,12 +126,12 @@ static inline int64_t wrap_trunc_i64(double v) {
 }
 
 static void f32_to_i32(const float* x, int32_t* y, int64_t n) {
-  bool big = false;
+  int32_t big = 0;  // an int, not a bool, so that the loop vectorises
   for (int64_t i = 0; i < n; i++) {
     float v = x[i];
     bool ok = std::fabs(v) < 2147483648.0f;
     y[i] = int32_t(ok ? v : 0.0f);
-    big |= !ok;
+    big |= ok ? 0 : 1;
   }
   if (big) {
     for (int64_t i = 0; i < n; i++)

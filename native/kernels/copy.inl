@@ -34,12 +34,23 @@ static inline void transpose8x8_32(const float* src, int64_t src_col, float* dst
   _mm256_storeu_ps(dst + 7 * dst_row, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
+// 16 x 16 at a time as four 8 x 8 transposes, so that each 64-byte line of the source and of the
+// destination is used whole while it is in L1 (power-of-two strides map all of a tile's lines to
+// the same cache set, and a line fetched for half its floats would be evicted before the other
+// half is wanted).
 static void transpose_tile32(const float* src, int64_t src_col, float* dst, int64_t dst_row, int64_t rows, int64_t cols) {
-  int64_t r8 = rows & ~int64_t(7), c8 = cols & ~int64_t(7);
-  for (int64_t r = 0; r < r8; r += 8)
-    for (int64_t c = 0; c < c8; c += 8) transpose8x8_32(src + r + c * src_col, src_col, dst + r * dst_row + c, dst_row);
-  if (c8 < cols) transpose_tile(src + c8 * src_col, src_col, dst + c8, dst_row, r8, cols - c8);
-  if (r8 < rows) transpose_tile(src + r8, src_col, dst + r8 * dst_row, dst_row, rows - r8, cols);
+  int64_t r16 = rows & ~int64_t(15), c16 = cols & ~int64_t(15);
+  for (int64_t r = 0; r < r16; r += 16)
+    for (int64_t c = 0; c < c16; c += 16) {
+      const float* s = src + r + c * src_col;
+      float* d = dst + r * dst_row + c;
+      transpose8x8_32(s, src_col, d, dst_row);
+      transpose8x8_32(s + 8, src_col, d + 8 * dst_row, dst_row);
+      transpose8x8_32(s + 8 * src_col, src_col, d + 8, dst_row);
+      transpose8x8_32(s + 8 + 8 * src_col, src_col, d + 8 * dst_row + 8, dst_row);
+    }
+  if (c16 < cols) transpose_tile(src + c16 * src_col, src_col, dst + c16, dst_row, r16, cols - c16);
+  if (r16 < rows) transpose_tile(src + r16, src_col, dst + r16 * dst_row, dst_row, rows - r16, cols);
 }
 #endif
 

@@ -76,7 +76,7 @@ static bool unary_f32(int op, const float* x, float* y, int64_t n, double p1, do
     case 8: map1(x, y, n, [](float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); }); return true;
     case 9: map1(x, y, n, [](float v) { return v * v; }); return true;
     case 10: map1(x, y, n, [](float v) { return 1.0f / v; }); return true;
-    case 11: map1(x, y, n, sign_of); return true;
+    case 11: map1(x, y, n, [](float v) { return sign_of(v); }); return true;
     case 12: for (int64_t i = 0; i < n; i++) y[i] = std::sin(x[i]); return true;
     case 13: for (int64_t i = 0; i < n; i++) y[i] = std::cos(x[i]); return true;
     case 14: map1(x, y, n, [](float v) { return vlog1p(v); }); return true;
@@ -98,7 +98,7 @@ static bool unary_f32(int op, const float* x, float* y, int64_t n, double p1, do
     case 26: pow_scalar(x, y, n, p1); return true;
     case 28: map1(x, y, n, [](float v) { float c = std::min(std::max(v, 0.0f), 6.0f); return v != v ? v : c; }); return true;
     case 29: for (int64_t i = 0; i < n; i++) y[i] = float(std::pow(p1, double(x[i]))); return true;
-    case 30: map1(x, y, n, vlog2); return true;
+    case 30: map1(x, y, n, [](float v) { return vlog2(v); }); return true;
     case 31: map1(x, y, n, [](float v) { return vexp2(v); }); return true;
     case 32: map1(x, y, n, [](float v) { return v == 0.0f ? 1.0f : 0.0f; }); return true;
     case 33: map1(x, y, n, [](float v) { return v != v ? 1.0f : 0.0f; }); return true;
@@ -203,10 +203,10 @@ static bool binary_f32(int op, const BinaryBlock& k, float* out, double p1) {
     case 2: block2(k, out, [](float u, float v) { return u * v; }); return true;
     case 3: block2(k, out, [](float u, float v) { return u / v; }); return true;
     case 4: block2(k, out, [](float u, float v) { return float(std::pow(double(u), double(v))); }); return true;
-    case 5: block2(k, out, nan_max); return true;
-    case 6: block2(k, out, nan_min); return true;
+    case 5: block2(k, out, [](float u, float v) { return nan_max(u, v); }); return true;
+    case 6: block2(k, out, [](float u, float v) { return nan_min(u, v); }); return true;
     case 13: block2(k, out, [](float u, float v) { return float(std::atan2(double(u), double(v))); }); return true;
-    case 14: block2(k, out, py_remainder); return true;
+    case 14: block2(k, out, [](float u, float v) { return py_remainder(u, v); }); return true;
     case 15: block2(k, out, [](float u, float v) { return float(floor_div(u, v)); }); return true;
     case 19: block2(k, out, [](float g, float x) { return x > 0.0f ? g : 0.0f; }); return true;
     // the fused backward ops round once from double, like the float64 reference

@@ -44,19 +44,20 @@ static int64_t find_first(const float* x, int64_t n, P pred) {
   constexpr int64_t kBlock = 64;
   int64_t i = 0;
   for (; i + kBlock <= n; i += kBlock) {
-    bool any = false;
-    for (int64_t j = 0; j < kBlock; j++) any |= pred(x[i + j]);
-    if (any) break;
+    int32_t hits = 0;  // an int, not a bool, so that the block test vectorises
+    for (int64_t j = 0; j < kBlock; j++) hits += pred(x[i + j]) ? 1 : 0;
+    if (hits) break;
   }
   for (; i < n; i++) if (pred(x[i])) return i;
   return -1;
 }
 
-static inline float f_id(float v) { return v; }
-static inline float f_abs(float v) { return std::fabs(v); }
-static inline float f_sq(float v) { return v * v; }
-static inline bool gt(float a, float b) { return a > b; }
-static inline bool lt(float a, float b) { return a < b; }
+// Function objects, not functions: a function name passed to a template becomes a pointer that
+// the compiler may leave as an indirect call per element.
+constexpr auto f_id = [](float v) { return v; };
+constexpr auto f_abs = [](float v) { return std::fabs(v); };
+constexpr auto gt = [](float a, float b) { return a > b; };
+constexpr auto lt = [](float a, float b) { return a < b; };
 
 static void reduce_row_f32(int op, const float* x, int64_t n, ReducePartial* out) {
   out->index = 0;
@@ -83,7 +84,7 @@ static void reduce_row_f32(int op, const float* x, int64_t n, ReducePartial* out
 
 // ---- columns: x[r * stride + c], vectorised across c ------------------------------------------
 
-constexpr int64_t kColChunk = 256;
+constexpr int64_t kColChunk = 2048;  // accumulators stay in L1 while each row is read in order
 
 template <class F>
 static void sum_cols(const float* x, int64_t red, int64_t stride, int64_t cols, ReducePartial* out, F f) {

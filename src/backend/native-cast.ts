@@ -2,28 +2,28 @@
 
 import type { DType, StorageArray } from '../tensor/dtype.js';
 import type { Backend } from './backend.js';
-import { MAX_NATIVE_DIMS, packMeta } from './native-elementwise.js';
+import { A, arrayKind, callFrame, FRAME_STATUS, MAX_NATIVE_DIMS, packStrided, type FrameAddon } from './native-frame.js';
 
-export interface CastAddon {
-  /** Element kinds are CAST_KIND codes; offsets and n in elements. */
-  castKinds(srcKind: number, src: StorageArray, srcOff: number, dstKind: number, dst: StorageArray, dstOff: number, n: number): void;
-  /** meta = [ndim, shape..., srcOff, srcStrides..., dstOff, dstStrides...]; src and dst of the same element size */
-  copyStrided(src: StorageArray, dst: StorageArray, meta: Float64Array): void;
-  /** value is already what a typed array store would hold; false for arrays it does not fill */
-  fill(dst: StorageArray, dstOff: number, n: number, value: number): boolean;
+export interface CastAddon extends FrameAddon {
+  /** frame [srcKind, srcOff, dstKind, dstOff, n], kinds are CAST_KIND codes */
+  castKinds(src: StorageArray, dst: StorageArray): void;
+  /** frame [elemSize, ndim, shape..., srcOff, srcStrides..., dstOff, dstStrides...]; src and dst of that element size */
+  copyStrided(src: StorageArray, dst: StorageArray): void;
+  /** frame [arrayKind, dstOff, n, value]: value already as a typed array store would hold it; status 0 for kinds it does not fill */
+  fill(dst: StorageArray): void;
 }
 
 /** native/dispatch.h CastKind */
 export const CAST_KIND: Readonly<Record<DType, number>> = { float32: 0, float64: 1, float16: 2, bfloat16: 3, int32: 4, uint8: 5, bool: 6, int64: 7 };
 
 /**
- * Below this many elements TypedArray.prototype.fill (V8's own loop) beats a call into the addon;
- * above it the addon fills on every thread. Measured with bench/elementwise.ts.
+ * Below this many elements TypedArray.prototype.fill (V8's own loop) is as fast as a call into
+ * the addon; above it the addon fills on every thread. Measured with bench/elementwise.ts.
  */
 export const NATIVE_FILL_MIN = 1 << 16;
 
 export function castOverrides(addon: CastAddon, js: Backend): Pick<Backend, 'cast' | 'copyStrided' | 'fill'> {
-  const meta = new Float64Array(3 + 2 * MAX_NATIVE_DIMS);
+  const f = callFrame(addon);
   const scratch = {
     f32: new Float32Array(1), f64: new Float64Array(1), i32: new Int32Array(1), u16: new Uint16Array(1), u8: new Uint8Array(1),
   };
@@ -35,18 +35,25 @@ export function castOverrides(addon: CastAddon, js: Backend): Pick<Backend, 'cas
   }
   return {
     cast(src, srcDtype, srcOff, dst, dstDtype, dstOff, n) {
-      addon.castKinds(CAST_KIND[srcDtype], src, srcOff, CAST_KIND[dstDtype], dst, dstOff, n);
+      f[A] = CAST_KIND[srcDtype]; f[A + 1] = srcOff; f[A + 2] = CAST_KIND[dstDtype]; f[A + 3] = dstOff; f[A + 4] = n;
+      addon.castKinds(src, dst);
     },
 
     copyStrided(src, srcOff, srcStrides, dst, dstOff, dstStrides, shape) {
       if (shape.length > MAX_NATIVE_DIMS) { js.copyStrided(src, srcOff, srcStrides, dst, dstOff, dstStrides, shape); return; }
-      packMeta(meta, shape, [srcOff, dstOff], [srcStrides, dstStrides]);
-      addon.copyStrided(src, dst, meta);
+      f[A] = src.BYTES_PER_ELEMENT;
+      packStrided(f, A + 1, shape, [srcOff, dstOff], [srcStrides, dstStrides]);
+      addon.copyStrided(src, dst);
     },
 
     fill(dst, dstOff, n, value) {
-      if (n >= NATIVE_FILL_MIN && !(dst instanceof BigInt64Array) && addon.fill(dst, dstOff, n, stored(dst, value))) return;
+      if (n >= NATIVE_FILL_MIN && !(dst instanceof BigInt64Array)) {
+        f[A] = arrayKind(dst); f[A + 1] = dstOff; f[A + 2] = n; f[A + 3] = stored(dst, value);
+        addon.fill(dst);
+        if (f[FRAME_STATUS] === 1) return;
+      }
       js.fill(dst, dstOff, n, value);
     },
   };
 }
+
