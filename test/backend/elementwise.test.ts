@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { jsBackend } from '../../src/backend/index.js';
 import { BINARY, UNARY } from '../../src/backend/js/elementwise.js';
 import { COMPARISONS, type BinaryOp, type UnaryOp } from '../../src/backend/ops.js';
+import { SMALL_BINARY_MAX } from '../../src/backend/native-elementwise.js';
 import { assertClose, forEachIsa, forEachThreadCount, native, randomArray, rng } from '../helpers.js';
 import { assertSame, assertUlp, mixedFloats, nums, numel, randomLayout, randomShape, SPECIALS, TORCH } from './strided-cases.js';
 
@@ -243,6 +244,23 @@ test('native addcmul and addcdiv update in place like the TypeScript backend', (
         nb[op](got, 3, t1, 2, t2, 1, -0.7, n);
         assertClose(got, want, { rtol: 3e-7, atol: 1e-7 }, `${op} n=${n} ${isa} ${t} threads`);
       }));
+    }
+  }
+});
+
+test('small float32 add/sub/mul/div (computed in TypeScript) equal the native kernels bit for bit', () => {
+  const nb = native();
+  if (!nb) return;
+  const n = SMALL_BINARY_MAX + 1;
+  const a = mixedFloats(n, 5, -1e3, 1e3, 0.3), b = mixedFloats(n, 6, -1e3, 1e3, 0.3);
+  for (const op of ['add', 'sub', 'mul', 'div'] as BinaryOp[]) {
+    for (const alpha of [1, 0.3]) {
+      for (const [sa, sb] of [[1, 1], [1, 0], [0, 1]]) {
+        const big = new Float32Array(n), small = new Float32Array(n - 1);
+        nb.binary(op, a, 0, [sa!], b, 0, [sb!], big, [n], alpha);  // native kernel
+        nb.binary(op, a, 0, [sa!], b, 0, [sb!], small, [n - 1], alpha);  // TypeScript loop
+        assertSame(new Uint32Array(small.buffer), new Uint32Array(big.buffer, 0, n - 1), `${op} alpha ${alpha} strides ${sa}/${sb}`);
+      }
     }
   }
 });
