@@ -3,10 +3,11 @@
 // so kernels are reported as GFLOP/s and as a percentage of what the cores can do.
 //
 // Usage: npm run bench -- [--json] [--only <section>] [--threads 1,2] [--quick] [--no-torch] [--filter <text>]
-// Sections: peak, sgemm, conv, overhead, nn, optim. A new section is one entry in SECTIONS.
+// Sections: peak, sgemm, conv, overhead, elementwise, nn, optim. A new section is one entry in SECTIONS.
 
 import { backendInfo, getNativeBackend, nativeUnavailableReason } from '../src/backend/index.js';
 import { formatConv, runConvBench } from './conv.js';
+import { formatElementwiseBench, runElementwiseBench } from './elementwise.js';
 import { formatNnBench, runNnKernelBench } from './nn-kernels.js';
 import { formatOptimBench, runOptimBench } from './optim.js';
 import { formatPeak, measurePeak, type PeakResult } from './peak.js';
@@ -21,6 +22,7 @@ const SECTIONS: Section[] = [
   { name: 'sgemm', run: (peak, o) => { const r = runSgemmBench(peak, o.threads, o); return { text: formatSgemm(r), data: r }; } },
   { name: 'conv', run: (peak, o) => { const r = runConvBench(peak, o.threads, o); return { text: formatConv(r), data: r }; } },
   { name: 'overhead', run: (_peak, o) => { const r = runOverheadBench({ quick: o.quick }); return { text: formatOverhead(r), data: r }; } },
+  { name: 'elementwise', run: (_peak, o) => { const r = runElementwiseBench({ threads: o.threads, torch: o.torch, quick: o.quick, filter: o.filter }); return { text: formatElementwiseBench(r), data: r }; } },
   { name: 'nn', run: (_peak, o) => { const r = runNnKernelBench({ threads: o.threads, torch: o.torch, quick: o.quick, filter: o.filter }); return { text: formatNnBench(r), data: r }; } },
   { name: 'optim', run: (_peak, o) => { const r = runOptimBench(o); return { text: formatOptimBench(r), data: r }; } },
 ];

@@ -1,9 +1,10 @@
-"""PyTorch timings for the elementwise benchmark (bench/elementwise.ts starts this script).
+"""PyTorch timings for the elementwise section of the benchmark (bench/elementwise.ts).
 
 Reads {"ids": [...], "n": N, "shape": [n, c, h, w], "minSeconds": s} as JSON on stdin and prints
-{"seconds": {"<id>": seconds per call}}: the median over five batches, the same rules as the
-TypeScript side, writing into preallocated outputs where PyTorch has an out= form. Threads come
-from OMP_NUM_THREADS, set by the caller.
+{"seconds": {"<id>": s}, "wallSeconds": {...}}: the fastest of five batches of calls, in process
+CPU time per thread and in wall time, the same rules as the TypeScript side (bench/timing.ts),
+writing into preallocated outputs where PyTorch has an out= form. Threads come from
+OMP_NUM_THREADS, set by the caller.
 """
 import json
 import sys
@@ -20,17 +21,19 @@ def timed(fn, min_seconds):
         t = time.perf_counter()
         for _ in range(reps):
             fn()
-        dt = time.perf_counter() - t
-        if dt >= min_seconds / 5 or reps >= 1 << 22:
+        if time.perf_counter() - t >= min_seconds / 5 or reps >= 1 << 20:
             break
         reps *= 2
-    samples = []
+    threads = torch.get_num_threads()
+    wall, cpu = float('inf'), float('inf')
     for _ in range(5):
+        c = time.process_time()
         t = time.perf_counter()
         for _ in range(reps):
             fn()
-        samples.append((time.perf_counter() - t) / reps)
-    return sorted(samples)[2]
+        wall = min(wall, (time.perf_counter() - t) / reps)
+        cpu = min(cpu, (time.process_time() - c) / reps / threads)
+    return cpu, wall
 
 
 def main():
@@ -54,6 +57,7 @@ def main():
     s64 = torch.rand(64, generator=g)
     t64 = torch.rand(64, generator=g)
     o64 = torch.empty(64)
+    h64 = torch.empty(64, dtype=torch.float16)
     half.copy_(x)
     cases = {
         'add': lambda: torch.add(x, y, out=out),
@@ -80,9 +84,13 @@ def main():
         'small_add_out': lambda: torch.add(s64, t64, out=o64),
         'small_exp_out': lambda: torch.exp(s64, out=o64),
         'small_sum': lambda: torch.sum(s64),
+        'small_half': lambda: h64.copy_(s64),
     }
-    seconds = {i: timed(cases[i], req['minSeconds']) for i in req['ids'] if i in cases}
-    print(json.dumps({'seconds': seconds, 'threads': torch.get_num_threads()}))
+    seconds, wall = {}, {}
+    for i in req['ids']:
+        if i in cases:
+            seconds[i], wall[i] = timed(cases[i], req['minSeconds'])
+    print(json.dumps({'seconds': seconds, 'wallSeconds': wall}))
 
 
 if __name__ == '__main__':
