@@ -13,7 +13,7 @@ import { backend } from '../backend/index.js';
 import type { Module } from '../nn/module.js';
 import { defaultGenerator, manualSeed, type GeneratorState } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { describe } from '../tensor/dtype.js';
+import { describe, type DType } from '../tensor/dtype.js';
 import { contiguousAs } from '../tensor/ops/convert.js';
 import type { BatchLogs, Callback, EpochLogs } from './callbacks/callback.js';
 import type { CheckpointManager, LoadedCheckpoint } from './checkpoint/checkpoint-manager.js';
@@ -193,6 +193,17 @@ export class TrainingLoop {
     this.logFn(message);
   }
 
+  /** The floating dtype of the model's parameters: inputs are converted to it (float16 training). */
+  private inputDtype(): DType | null {
+    for (const p of this.model.parameters()) if (p.isFloatingPoint()) return p.dtype;
+    return null;
+  }
+
+  private prepareInput(input: Tensor): Tensor {
+    const d = this.inputDtype();
+    return d && input.isFloatingPoint() && input.dtype !== d ? input.to(d) : input;
+  }
+
   private params(): Tensor[] {
     return this.optimizer.paramGroups.flatMap((g) => g.params);
   }
@@ -368,7 +379,7 @@ export class TrainingLoop {
       const batchIndex = this.sums.batches;
       await this.emit('onBatchBegin', batchIndex);
       const n = input.shape[0] ?? 0;
-      const { loss, main } = this.lossOf(this.model.forward(input) as Tensor | Tensor[], target);
+      const { loss, main } = this.lossOf(this.model.forward(this.prepareInput(input)) as Tensor | Tensor[], target);
       const lossValue = loss.item();
       if (Number.isFinite(lossValue)) {
         (this.gradAccumulationSteps === 1 ? loss : loss.div(this.gradAccumulationSteps)).backward();
@@ -437,7 +448,7 @@ export class TrainingLoop {
     try {
       for await (const { input, target } of batchesOf(loader, 'TrainingLoop.evaluate')) {
         noGrad(() => {
-          const out = this.model.forward(input) as Tensor | Tensor[];
+          const out = this.model.forward(this.prepareInput(input)) as Tensor | Tensor[];
           const main = Array.isArray(out) ? out[0]! : out;
           const n = input.shape[0] ?? 0;
           lossSum += this.lossFn(main, target).item() * n;
