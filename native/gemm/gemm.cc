@@ -31,6 +31,7 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Pointer to C(i, j) and how many columns from j stay contiguous (within j's segment).
 inline float* c_at(const GemmOutput& c, int64_t i, int64_t j, int64_t* run) {
+  j += c.first_col;
   if (c.seg <= 0) { *run = INT64_MAX; return c.c + i * c.ldc + j; }
   const int64_t s = j / c.seg, off = j - s * c.seg;
   *run = c.seg - off;
@@ -89,11 +90,29 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, c
   const int64_t kcb = ceil_div(k, kblocks);  // equal depth blocks: no thin last block
   const int64_t nc_max = std::min(ceil_div(n, NR) * NR, kNC);
   const int64_t mc_max = std::min(ceil_div(m, MR) * MR, kMC);
-  float* apack = tl_apack.get(size_t(mc_max * kcb));
-  float* bpack = tl_bpack.get(size_t(nc_max * kcb));
   // Below about a million flops, waking a second thread costs more than it saves.
   const bool small = double(m) * double(n) * double(k) < double(1 << 19);
   const int threads = (in_parallel_region() || small) ? 1 : num_threads();
+  // Wide products (convolutions: N = images x pixels): column slices of at least 1024 taken in
+  // turn by the threads, each a whole single-threaded product with its own packing. One join per
+  // call instead of two per block, no packed panel shared between cores, and repacking A per
+  // slice costs under 1/2048 of the slice's flops per element.
+  if (threads > 1) {
+    const int64_t slices = std::min<int64_t>(4 * threads, n / 1024);
+    if (slices >= 2 * threads) {
+      parallel_tasks(slices, [&](int64_t t) {
+        const int64_t j0 = (n * t / slices) / NR * NR, j1 = t + 1 == slices ? n : (n * (t + 1) / slices) / NR * NR;
+        GemmOperand bs = b;
+        bs.first_row += j0;
+        GemmOutput cs = c;
+        cs.first_col += j0;
+        sgemm(m, j1 - j0, k, alpha, a, bs, beta, cs);
+      });
+      return;
+    }
+  }
+  float* apack = tl_apack.get(size_t(mc_max * kcb));
+  float* bpack = tl_bpack.get(size_t(nc_max * kcb));
   auto run_grid = [&](int64_t ntasks, auto&& fn) {
     if (threads == 1) { for (int64_t t = 0; t < ntasks; t++) fn(t); }
     else parallel_tasks(ntasks, fn);
@@ -131,10 +150,10 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, c
           if (op.pack) {
             for (int64_t s = s0; s < s1; s++) {
               const int64_t rs = origin + s * w;
-              op.pack(op.ctx, rs, int(std::min<int64_t>(w, extent - rs)), pc, kc, w, base + s * kc * w);
+              op.pack(op.ctx, op.first_row + rs, int(std::min<int64_t>(w, extent - rs)), pc, kc, w, base + s * kc * w);
             }
           } else {
-            kt.gemm_pack(op.p + r0 * op.rs + pc * op.ks, op.rs, op.ks, int(rows), kc, w, base + s0 * kc * w);
+            kt.gemm_pack(op.p + (op.first_row + r0) * op.rs + pc * op.ks, op.rs, op.ks, int(rows), kc, w, base + s0 * kc * w);
           }
         });
         int64_t tm = 1;

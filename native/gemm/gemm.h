@@ -19,6 +19,8 @@ struct GemmOperand {
   // ... or, when pack is set, a callback.
   GemmPackFn pack = nullptr;
   const void* ctx = nullptr;
+  // Row r of this operand is row first_row + r of the source (for working on a slice).
+  int64_t first_row = 0;
 
   static GemmOperand matrix(const float* p, int64_t rs, int64_t ks) { GemmOperand o; o.p = p; o.rs = rs; o.ks = ks; return o; }
   static GemmOperand packed_by(GemmPackFn fn, const void* ctx) { GemmOperand o; o.pack = fn; o.ctx = ctx; return o; }
@@ -29,6 +31,8 @@ struct GemmOutput {
   float* c = nullptr;
   int64_t ldc = 0;
   int64_t seg = 0, seg_stride = 0;
+  // Column j of this output is column first_col + j of the map above (for working on a slice).
+  int64_t first_col = 0;
   // Added to every element of row i (nullptr: none).
   const float* row_bias = nullptr;
 };

@@ -86,6 +86,8 @@ test('native conv2d on ResNet-like shapes spanning several GEMM blocks', () => {
   for (const cs of [
     { n: 3, c: 24, h: 20, w: 20, k: 40, r: 3, s: 3, pad: [1, 1] as [number, number], bias: true },
     { n: 5, c: 64, h: 4, w: 4, k: 70, r: 3, s: 3, pad: [1, 1] as [number, number] },
+    // images x pixels wide enough for column slices that cut through images
+    { n: 4, c: 3, h: 32, w: 33, k: 5, r: 3, s: 3, pad: [1, 1] as [number, number], bias: true },
   ]) {
     const g = geometry(cs);
     const x = randomArray(g.n * g.c * g.h * g.w, 11) as Float32Array;

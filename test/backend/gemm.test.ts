@@ -72,6 +72,9 @@ test('native sgemm: several depth blocks, column blocks and row blocks', () => {
   check({ transA: false, transB: true, m: 3, n: 3200, k: 6, alpha: 1, beta: 0, batch: 1, pad: 0 }, seed++);
   check({ transA: true, transB: false, m: 3100, n: 5, k: 4, alpha: 1, beta: 0.5, batch: 1, pad: 0 }, seed++);
   check({ transA: false, transB: false, m: 100, n: 600, k: 400, alpha: 1, beta: 0, batch: 1, pad: 0 }, seed++);
+  // wide enough to be cut into column slices shared out between threads
+  check({ transA: true, transB: false, m: 5, n: 4500, k: 40, alpha: 1, beta: 0.5, batch: 1, pad: 1 }, seed++);
+  check({ transA: false, transB: true, m: 13, n: 8250, k: 9, alpha: -1, beta: 0, batch: 1, pad: 0 }, seed++);
 });
 
 test('native sgemm: random shapes', () => {
