@@ -1,4 +1,5 @@
 // Bindings for strided copies and fills of any element size (1, 2, 4 or 8 bytes).
+#include <algorithm>
 #include <cstring>
 
 #include "dispatch.h"
@@ -16,6 +17,8 @@ template <class T>
 void strided_row(const T* s, int64_t ss, T* d, int64_t ds, int64_t n) {
   if (ss == 1 && ds == 1) {
     for (int64_t i = 0; i < n; i++) d[i] = s[i];
+  } else if (ss == 0 && ds == 1) {  // a broadcast source (expand().contiguous())
+    std::fill(d, d + n, s[0]);
   } else {
     for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss];
   }

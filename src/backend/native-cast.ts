@@ -17,10 +17,12 @@ export interface CastAddon extends FrameAddon {
 export const CAST_KIND: Readonly<Record<DType, number>> = { float32: 0, float64: 1, float16: 2, bfloat16: 3, int32: 4, uint8: 5, bool: 6, int64: 7 };
 
 /**
- * Below this many elements TypedArray.prototype.fill (V8's own loop) is as fast as a call into
- * the addon; above it the addon fills on every thread. Measured with bench/elementwise.ts.
+ * From this many elements the addon fills (on every thread); below it TypedArray.prototype.fill,
+ * which runs at the same speed as the addon's single-threaded fill (V8 fills natively too), so
+ * the addon pays off only where a second thread can share a large fill. Measured on this machine
+ * from 64 Ki to 16 Mi float32 elements.
  */
-export const NATIVE_FILL_MIN = 1 << 16;
+export const NATIVE_FILL_MIN = 1 << 20;
 
 export function castOverrides(addon: CastAddon, js: Backend): Pick<Backend, 'cast' | 'copyStrided' | 'fill'> {
   const f = callFrame(addon);
