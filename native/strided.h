@@ -94,7 +94,7 @@ struct Strided {
     }
   }
 
-  // fn(offs, nrows, c0, ncols) over flat rows [r0, r1) and columns [c0, c1), in runs of rows that
+  // fn(offs, nrows, ncols) over flat rows [r0, r1) and columns [c0, c1), in runs of rows that
   // share their outer index (so each run is one 2-d block).
   template <class F>
   void for_blocks(int64_t r0, int64_t r1, int64_t c0, int64_t c1, F&& fn) const {

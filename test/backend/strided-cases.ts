@@ -103,7 +103,6 @@ export function assertSame(got: ArrayLike<number | bigint>, want: ArrayLike<numb
 }
 
 /** PyTorch values committed as JSON (test/fixtures/elementwise_torch.py). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const TORCH: any = JSON.parse(readFileSync(new URL('../../../test/fixtures/elementwise_torch.json', import.meta.url), 'utf8'));
 
 /** JSON numbers with 'NaN' / 'Infinity' / '-Infinity' strings back to numbers. */
