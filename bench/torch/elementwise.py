@@ -8,32 +8,11 @@ OMP_NUM_THREADS, set by the caller.
 """
 import json
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
-
-def timed(fn, min_seconds):
-    fn()
-    reps = 1
-    while True:  # size a batch to about a fifth of the time budget
-        t = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        if time.perf_counter() - t >= min_seconds / 5 or reps >= 1 << 20:
-            break
-        reps *= 2
-    threads = torch.get_num_threads()
-    wall, cpu = float('inf'), float('inf')
-    for _ in range(5):
-        c = time.process_time()
-        t = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        wall = min(wall, (time.perf_counter() - t) / reps)
-        cpu = min(cpu, (time.process_time() - c) / reps / threads)
-    return cpu, wall
+from timing import best_seconds
 
 
 def main():
@@ -89,7 +68,7 @@ def main():
     seconds, wall = {}, {}
     for i in req['ids']:
         if i in cases:
-            seconds[i], wall[i] = timed(cases[i], req['minSeconds'])
+            seconds[i], wall[i] = best_seconds(cases[i], req['minSeconds'])
     print(json.dumps({'seconds': seconds, 'wallSeconds': wall}))
 
 

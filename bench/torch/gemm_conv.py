@@ -8,31 +8,15 @@ side (bench/timing.ts). For a conv case id, "<id>" is forward + input gradient +
 """
 import json
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
+from timing import best_seconds
+
 
 def timed(fn, min_seconds):
-    fn()
-    reps = 1
-    while True:
-        t = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        if time.perf_counter() - t >= min_seconds / 5 or reps >= 1 << 20:
-            break
-        reps *= 2
-    threads = torch.get_num_threads()
-    wall, cpu = float("inf"), float("inf")
-    for _ in range(5):
-        c = time.process_time()
-        t = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        wall = min(wall, (time.perf_counter() - t) / reps)
-        cpu = min(cpu, (time.process_time() - c) / reps / threads)
+    cpu, wall = best_seconds(fn, min_seconds)
     return cpu * 1e3, wall * 1e3
 
 
