@@ -75,6 +75,8 @@ test('native sgemm: several depth blocks, column blocks and row blocks', () => {
   // wide enough to be cut into column slices shared out between threads
   check({ transA: true, transB: false, m: 5, n: 4500, k: 40, alpha: 1, beta: 0.5, batch: 1, pad: 1 }, seed++);
   check({ transA: false, transB: true, m: 13, n: 8250, k: 9, alpha: -1, beta: 0, batch: 1, pad: 0 }, seed++);
+  // tall and large enough to be cut into row slices
+  check({ transA: true, transB: true, m: 1030, n: 70, k: 1900, alpha: 1, beta: 0.5, batch: 1, pad: 1 }, seed++);
 });
 
 test('native sgemm: random shapes', () => {
