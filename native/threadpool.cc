@@ -1,6 +1,7 @@
 #include "threadpool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -81,11 +82,13 @@ class Pool {
 
   void loop(uint64_t seen) {
     for (;;) {
-      // Spin a little (jobs come in quick succession during training), then sleep.
-      int spins = 0;
-      while (generation_.load(std::memory_order_acquire) == seen && !stop_flag() && spins < kSpin) {
+      // Spin briefly (the ops of a training step come in quick succession), then sleep. The spin
+      // is bounded in time, not iterations (a pause lasts 10 to 150 cycles depending on the CPU),
+      // and kept short: on a busy machine a spinning worker takes CPU time from everyone else.
+      const auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+      for (int spins = 0; generation_.load(std::memory_order_acquire) == seen && !stop_flag(); spins++) {
         ODY_PAUSE();
-        spins++;
+        if ((spins & 63) == 63 && std::chrono::steady_clock::now() >= spin_until) break;
       }
       if (generation_.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> lk(m_);
@@ -101,7 +104,7 @@ class Pool {
 
   bool stop_flag() const { return stop_.load(std::memory_order_acquire); }
 
-  static constexpr int kSpin = 20000;
+  static constexpr int kSpinMicros = 10;
   std::vector<std::thread> workers_;
   std::mutex m_;
   std::condition_variable cv_;
