@@ -3,19 +3,22 @@
 // so kernels are reported as GFLOP/s and as a percentage of what the cores can do.
 //
 // Usage: npm run bench -- [--json] [--only <section>] [--threads 1,2] [--quick] [--no-torch] [--filter <text>]
-// Sections: peak, sgemm, conv, overhead, elementwise, nn, optim. A new section is one entry in SECTIONS.
+// Sections: peak, sgemm, conv, overhead, elementwise, nn, optim, train, loop, checkpoint. A new section is one entry in SECTIONS.
 
 import { backendInfo, getNativeBackend, nativeUnavailableReason } from '../src/backend/index.js';
+import { formatCheckpointBench, runCheckpointBench } from './checkpoint.js';
 import { formatConv, runConvBench } from './conv.js';
 import { formatElementwiseBench, runElementwiseBench } from './elementwise.js';
+import { formatLoopBench, runLoopBench } from './loop.js';
 import { formatNnBench, runNnKernelBench } from './nn-kernels.js';
 import { formatOptimBench, runOptimBench } from './optim.js';
 import { formatPeak, measurePeak, type PeakResult } from './peak.js';
 import { formatSgemm, runSgemmBench } from './sgemm.js';
 import { formatOverhead, runOverheadBench } from './tensor-overhead.js';
+import { formatTrainBench, runTrainBench } from './train.js';
 
 interface Options { threads: number[]; torch: boolean; quick: boolean; filter?: string }
-interface Section { name: string; run(peak: PeakResult, o: Options): { text: string; data: unknown } }
+interface Section { name: string; run(peak: PeakResult, o: Options): { text: string; data: unknown } | Promise<{ text: string; data: unknown }> }
 
 const SECTIONS: Section[] = [
   { name: 'peak', run: (peak) => ({ text: formatPeak(peak), data: peak }) },
@@ -25,6 +28,9 @@ const SECTIONS: Section[] = [
   { name: 'elementwise', run: (_peak, o) => { const r = runElementwiseBench({ threads: o.threads, torch: o.torch, quick: o.quick, filter: o.filter }); return { text: formatElementwiseBench(r), data: r }; } },
   { name: 'nn', run: (_peak, o) => { const r = runNnKernelBench({ threads: o.threads, torch: o.torch, quick: o.quick, filter: o.filter }); return { text: formatNnBench(r), data: r }; } },
   { name: 'optim', run: (_peak, o) => { const r = runOptimBench(o); return { text: formatOptimBench(r), data: r }; } },
+  { name: 'train', run: (_peak, o) => { const r = runTrainBench(o); return { text: formatTrainBench(r), data: r }; } },
+  { name: 'loop', run: async (_peak, o) => { const r = await runLoopBench(o); return { text: formatLoopBench(r), data: r }; } },
+  { name: 'checkpoint', run: (_peak, o) => { const r = runCheckpointBench(o); return { text: formatCheckpointBench(r), data: r }; } },
 ];
 
 function argValue(name: string): string | undefined {
@@ -34,7 +40,7 @@ function argValue(name: string): string | undefined {
   return eq?.slice(name.length + 1);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const only = argValue('--only');
   if (only && !SECTIONS.some((s) => s.name === only)) {
@@ -49,11 +55,11 @@ function main(): void {
   const results: Record<string, unknown> = { machine: { ...backendInfo(), node: process.version } };
   for (const s of SECTIONS) {
     if (only && s.name !== only) continue;
-    const r = s.run(peak, opts);
+    const r = await s.run(peak, opts);
     results[s.name] = r.data;
     if (!json) console.log(`${r.text}\n`);
   }
   if (json) console.log(JSON.stringify(results, null, 2));
 }
 
-main();
+await main();

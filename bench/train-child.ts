@@ -1,0 +1,87 @@
+// One model's training throughput, in a process of its own (so that its peak resident memory is
+// its own): batch 64 of synthetic images through TrainingLoop with Adam (lr 1e-3) and cross
+// entropy (GoogLeNet's auxiliary losses as the loop adds them), the same batch every step.
+// Warm-up steps are not timed. Prints JSON: the median step in CPU time per thread and in wall
+// time, the step count, the steps' spread, and the process's peak RSS.
+//
+// Run by bench/train.ts: node dist/bench/train-child.js '{"model":"lenet5","threads":1,...}'
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setNumThreads } from '../src/backend/index.js';
+import { createModel, modelInfo } from '../src/models/index.js';
+import { CrossEntropyLoss } from '../src/nn/index.js';
+import { Adam } from '../src/optim/index.js';
+import { manualSeed, randn } from '../src/tensor/index.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { TrainingLoop, type Batch } from '../src/train/training-loop.js';
+import { median, spread, StepClock } from './steps.js';
+
+export interface TrainChildRequest {
+  model: string;
+  threads: number;
+  batch: number;
+  warmup: number;
+  minSteps: number;
+  maxSteps: number;
+  minSeconds: number;
+}
+
+export interface TrainChildResult {
+  steps: number;
+  /** median CPU milliseconds per thread per step, and median wall milliseconds */
+  cpuMs: number;
+  wallMs: number;
+  /** median absolute deviation / median of the CPU times */
+  spread: number;
+  /** peak resident set size of the whole process, MiB */
+  maxRssMiB: number;
+  /** resident set size before the model was built, MiB */
+  baseRssMiB: number;
+  firstLoss: number;
+  lastLoss: number;
+}
+
+/** A fixed batch: random images and classes 0..9 in turn. */
+export function syntheticBatch(model: string, batch: number): { input: Tensor; target: Tensor } {
+  const input = randn([batch, ...modelInfo(model).inputShape]);
+  const target = Tensor.fromStorage(BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 10)), 'int64', [batch]);
+  return { input, target };
+}
+
+async function main(): Promise<void> {
+  const req = JSON.parse(process.argv[2]!) as TrainChildRequest;
+  const baseRssMiB = process.memoryUsage().rss / 2 ** 20;
+  setNumThreads(req.threads);
+  manualSeed(0);
+  const model = createModel(req.model);
+  const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+  const data = syntheticBatch(req.model, req.batch);
+  const clock = new StepClock(req.threads, req.warmup);
+  const losses: number[] = [];
+  let stop = false;
+  const source: Iterable<Batch> = {
+    *[Symbol.iterator]() {
+      while (!stop) yield data;
+    },
+  };
+  const loop = new TrainingLoop({
+    model, optimizer, loss: new CrossEntropyLoss(),
+    callbacks: [{
+      onBatchEnd: (_loop, logs) => {
+        clock.tick();
+        losses.push(logs.loss);
+        stop = clock.done(req.minSteps, req.maxSteps, req.minSeconds);
+      },
+    }],
+  });
+  await loop.train({ epochs: 1, trainLoader: source });
+  const t = clock.times;
+  const result: TrainChildResult = {
+    steps: t.cpuMs.length, cpuMs: median(t.cpuMs), wallMs: median(t.wallMs), spread: spread(t.cpuMs),
+    maxRssMiB: process.resourceUsage().maxRSS / 1024, baseRssMiB, firstLoss: losses[0]!, lastLoss: losses[losses.length - 1]!,
+  };
+  process.stdout.write(JSON.stringify(result));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();
