@@ -28,9 +28,14 @@ int default_threads() {
   return hc ? int(std::min(hc, 256u)) : 1;
 }
 
-// Workers wait for a new generation number, take task indices from a shared counter, and check
-// out when the counter runs dry. The caller returns only after every worker has checked out, so
-// no worker can touch a job's state after the job is over.
+// Jobs and who takes part in them. The caller publishes a job (task, counter, an open "joined"
+// word) and bumps a generation number; a worker that wakes up joins the job only while it is
+// still open, takes task indices from the shared counter, and checks out. When the counter runs
+// dry the caller closes the job and waits only for the workers that joined, so a worker the OS
+// has not scheduled yet (the machine is shared) never holds up a job it did not start: the
+// caller simply does those tasks itself. A late worker finds the job closed and goes back to
+// waiting; one that joins a newer job than the generation it saw is harmless, since every field
+// it reads was published before that job opened.
 class Pool {
  public:
   ~Pool() { resize(0); }
@@ -48,8 +53,6 @@ class Pool {
     for (auto& t : workers_) t.join();
     workers_.clear();
     stop_.store(false);
-    // A worker starts from the generation current at its creation: reading it later could skip
-    // a job published in between and leave the caller waiting for a check-out that never comes.
     const uint64_t start = generation_.load(std::memory_order_acquire);
     for (int i = 0; i < want; i++) workers_.emplace_back([this, start] { loop(start); });
   }
@@ -59,17 +62,20 @@ class Pool {
     ctx_ = ctx;
     ntasks_ = ntasks;
     next_.store(0, std::memory_order_relaxed);
-    pending_.store(int(workers_.size()), std::memory_order_relaxed);
+    joined_.store(0, std::memory_order_release);  // open, nobody inside
     {
       std::lock_guard<std::mutex> g(m_);
       generation_.fetch_add(1, std::memory_order_release);
     }
-    cv_.notify_all();
+    if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
     work();
-    while (pending_.load(std::memory_order_acquire) != 0) ODY_PAUSE();
+    joined_.fetch_or(kClosed, std::memory_order_acq_rel);
+    while ((joined_.load(std::memory_order_acquire) & ~kClosed) != 0) ODY_PAUSE();
   }
 
  private:
+  static constexpr int64_t kClosed = int64_t(1) << 62;
+
   void work() {
     tl_in_parallel = true;
     for (;;) {
@@ -78,6 +84,15 @@ class Pool {
       task_(ctx_, i);
     }
     tl_in_parallel = false;
+  }
+
+  // Joins the open job, if there is one: true if this thread is now counted in it.
+  bool join() {
+    int64_t v = joined_.load(std::memory_order_acquire);
+    while (!(v & kClosed)) {
+      if (joined_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return true;
+    }
+    return false;
   }
 
   void loop(uint64_t seen) {
@@ -90,15 +105,17 @@ class Pool {
         ODY_PAUSE();
         if ((spins & 63) == 63 && std::chrono::steady_clock::now() >= spin_until) break;
       }
-      if (generation_.load(std::memory_order_acquire) == seen) {
+      if (generation_.load(std::memory_order_acquire) == seen && !stop_flag()) {
         std::unique_lock<std::mutex> lk(m_);
+        sleepers_.fetch_add(1, std::memory_order_acq_rel);
         cv_.wait(lk, [&] { return stop_.load() || generation_.load(std::memory_order_acquire) != seen; });
-        if (stop_.load()) return;
+        sleepers_.fetch_sub(1, std::memory_order_acq_rel);
       }
       if (stop_flag()) return;
       seen = generation_.load(std::memory_order_acquire);
+      if (!join()) continue;
       work();
-      pending_.fetch_sub(1, std::memory_order_release);
+      joined_.fetch_sub(1, std::memory_order_release);
     }
   }
 
@@ -111,7 +128,8 @@ class Pool {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> generation_{0};
   std::atomic<int64_t> next_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<int64_t> joined_{kClosed};
+  std::atomic<int> sleepers_{0};
   int64_t ntasks_ = 0;
   void (*task_)(void*, int64_t) = nullptr;
   void* ctx_ = nullptr;
