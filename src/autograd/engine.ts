@@ -1,5 +1,7 @@
 // Runs backward over the recorded graph: nodes in topological order (each node once all of its
-// consumers have sent their gradients), gradients summed where a tensor fed several ops.
+// consumers have sent their gradients), gradients summed where a tensor fed several ops. Without
+// retainGraph each node drops what its forward saved as soon as its backward has run (as
+// PyTorch does), so activations are freed during backward rather than all at its end.
 
 import type { Tensor } from '../tensor/tensor.js';
 import { FunctionNode, Node } from './graph.js';
@@ -34,10 +36,8 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
 
     const grads = new Map<Node, Tensor>([[start, gradient]]);
     const ready: Node[] = [start];
-    const visited: Node[] = [];
     while (ready.length > 0) {
       const node = ready.pop()!;
-      visited.push(node);
       const grad = grads.get(node);
       grads.delete(node);
       let outs: readonly (Tensor | null | undefined)[] = [];
@@ -46,6 +46,7 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
         outs = node.apply(grad);
         if (node instanceof FunctionNode) checkGrads(node, outs);
       }
+      if (!options.retainGraph) node.release();
       for (let i = 0; i < node.next.length; i++) {
         const child = node.next[i];
         if (!child) continue;
@@ -59,7 +60,6 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
         if (left === 0) ready.push(child);
       }
     }
-    if (!options.retainGraph) for (const node of visited) node.release();
   });
 }
 

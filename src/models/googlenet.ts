@@ -47,7 +47,7 @@ export class AuxClassifier extends Module {
 
   override forward(x: Tensor): Tensor {
     const h = this.conv.forward(this.pool.forward(x)).flatten(1);
-    return this.fc2.forward(this.drop.forward(F.relu(this.fc1.forward(h))));
+    return this.fc2.forward(this.drop.forward(F.relu(this.fc1.forward(h), true)));
   }
 }
 

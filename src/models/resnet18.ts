@@ -2,9 +2,9 @@
 // stem: a 3x3 convolution and no max pool, then four stages of two basic blocks; a block that
 // changes width or stride has a 1x1 projection shortcut.
 
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, F, Flatten, Linear, Module, ReLU, Sequential } from '../nn/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, F, Flatten, Linear, Module, Sequential } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkCount, type ZooOptions } from './common.js';
+import { checkCount, reluInPlace, type ZooOptions } from './common.js';
 
 /** Two 3x3 conv + BN layers with a residual connection (PyTorch names c1, b1, c2, b2, sc). */
 export class BasicBlock extends Module {
@@ -26,8 +26,9 @@ export class BasicBlock extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const y = this.b2.forward(this.c2.forward(F.relu(this.b1.forward(this.c1.forward(x)))));
-    return F.relu(y.add(this.sc.forward(x)));
+    // in-place ReLUs: batch norm and the sum do not keep their outputs for backward
+    const y = this.b2.forward(this.c2.forward(F.relu(this.b1.forward(this.c1.forward(x)), true)));
+    return F.relu(y.add(this.sc.forward(x)), true);
   }
 }
 
@@ -35,7 +36,7 @@ export class BasicBlock extends Module {
 export function resnet18(options: ZooOptions = {}): Sequential {
   const nc = checkCount(options.numClasses ?? 10, 'numClasses', 'resnet18');
   const inC = checkCount(options.inChannels ?? 3, 'inChannels', 'resnet18');
-  const layers: Module[] = [new Conv2d(inC, 64, 3, { stride: 1, padding: 1, bias: false }), new BatchNorm2d(64), new ReLU()];
+  const layers: Module[] = [new Conv2d(inC, 64, 3, { stride: 1, padding: 1, bias: false }), new BatchNorm2d(64), reluInPlace()];
   let c = 64;
   for (const [outC, stride] of [[64, 1], [128, 2], [256, 2], [512, 2]] as const) {
     layers.push(new BasicBlock(c, outC, stride), new BasicBlock(outC, outC, 1));

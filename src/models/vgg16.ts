@@ -1,8 +1,8 @@
 // VGG-16 with batch normalisation (Simonyan & Zisserman, 2014), with a CIFAR head: thirteen 3x3
 // convolutions in five stages, each stage ending in a max pool, then 512-512-classes.
 
-import { BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, type Module } from '../nn/index.js';
-import { checkCount, type ZooOptions } from './common.js';
+import { BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Sequential, type Module } from '../nn/index.js';
+import { checkCount, reluInPlace as relu, type ZooOptions } from './common.js';
 
 const CONFIG: readonly (number | 'M')[] = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'];
 
@@ -15,13 +15,13 @@ export function vgg16(options: ZooOptions = {}): Sequential {
     if (v === 'M') {
       layers.push(new MaxPool2d(2));
     } else {
-      layers.push(new Sequential(new Conv2d(c, v, 3, { padding: 1 }), new BatchNorm2d(v), new ReLU()));
+      layers.push(new Sequential(new Conv2d(c, v, 3, { padding: 1 }), new BatchNorm2d(v), relu()));
       c = v;
     }
   }
   return new Sequential(
     ...layers, new Flatten(),
-    new Linear(512, 512), new ReLU(), new Dropout(0.5),
-    new Linear(512, 512), new ReLU(), new Dropout(0.5), new Linear(512, nc),
+    new Linear(512, 512), relu(), new Dropout(0.5),
+    new Linear(512, 512), relu(), new Dropout(0.5), new Linear(512, nc),
   );
 }

@@ -222,9 +222,12 @@ test('a view made before its base changed in place follows the base (PyTorch reg
 
 test('in-place ops inside a graph keep the values the gradient needs (relu_, sigmoid via add_, clamp_)', () => {
   const x = tensor([-1, 0.5, 2], { dtype: 'float64', requiresGrad: true });
-  const y = x.mul(2).relu_().clamp_(0, 3);
+  const y = x.mul(2).relu_().mul(1).clamp_(0, 3);
   y.sum().backward();
   assertTensorClose(x.grad!, [0, 2, 0]);
+  // relu_ saves its output, so changing that in place again breaks its backward, as in PyTorch
+  const bad = x.mul(2).relu_().clamp_(0, 3);
+  assert.throws(() => bad.sum().backward(), /relu: a tensor needed for its gradient \(shape \[3\]\) was modified by an in-place operation/);
   const z = tensor([Infinity, 1], { dtype: 'float64', requiresGrad: true });
   const filled = z.mul(1).fill_(2);
   assert.deepEqual(filled.toArray(), [2, 2], 'fill_ does not turn Inf into NaN');
@@ -233,6 +236,29 @@ test('in-place ops inside a graph keep the values the gradient needs (relu_, sig
   const c = z.mul(1);
   c.copy_(f32([7, 8]));
   assert.deepEqual(c.toArray(), [7, 8]);
+});
+
+test('relu_ on an intermediate computes in its memory and saves it as the output', () => {
+  const x = tensor([-1, 0.5, 2], { dtype: 'float32', requiresGrad: true });
+  const h = x.mul(3);
+  const storage = h.storage;
+  const y = h.relu_();
+  assert.equal(y, h);
+  assert.equal(y.storage, storage, 'no new memory');
+  assert.deepEqual(y.toArray(), [0, 1.5, 6]);
+  y.mul(y).sum().backward(); // d/dx (3x)^2 for 3x > 0: 18x
+  assertTensorClose(x.grad!, [0, 9, 36]);
+  // a tensor saved before the in-place op (by mul) no longer holds what backward needs
+  const a = tensor([1, -2], { dtype: 'float32', requiresGrad: true });
+  const b = a.mul(1);
+  const sq = b.mul(b);
+  b.relu_();
+  assert.throws(() => sq.sum().backward(), /mul: a tensor needed for its gradient \(shape \[2\]\) was modified by an in-place operation/);
+  // and the output relu_ saved must not change before backward either
+  const c = tensor([1, 2], { dtype: 'float32', requiresGrad: true }).mul(1).relu_();
+  const d = c.sum();
+  c.mul_(2);
+  assert.throws(() => d.backward(), /relu: a tensor needed for its gradient/);
 });
 
 test('gradients of mixed dtypes come back in each input\'s dtype', () => {

@@ -99,6 +99,17 @@ const UNARY_SAVES: Partial<Record<UnaryOp, 'x' | 'out' | 'both'>> = {
   exp: 'out', exp2: 'out', expm1: 'out', sqrt: 'out', rsqrt: 'out', reciprocal: 'out', sigmoid: 'out', tanh: 'out', relu: 'out', rpowScalar: 'out',
 };
 
+/**
+ * The derivative of op as a function of its output alone, for ops whose backward reads nothing
+ * else (relu, sigmoid, tanh, exp, ...); null for the others. An in-place version of such an op
+ * needs no copy of the old value to be differentiable.
+ */
+export function outputOnlyGrad(op: UnaryOp): ((g: Tensor, out: Tensor, p1: number, p2: number) => Tensor | null) | null {
+  const grad = UNARY_GRAD[op];
+  if (!grad || UNARY_SAVES[op] !== 'out') return null;
+  return (g, out, p1, p2) => grad(g, out, out, p1, p2);
+}
+
 export function unaryResultType(op: UnaryOp, x: DType, p1: number, p2: number): DType {
   if (BOOL_RESULT.has(op)) return 'bool';
   if (isFloating(x)) return x;

@@ -8,7 +8,7 @@ import { category, describe, isFloating, isHalf, promoteWithScalar, type FloatAr
 import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, sameShape, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Generator, defaultGenerator } from '../random.js';
-import { binary, checkTensor, gradFor, resultType, scalarTensor, unary, unaryResultType, where } from './elementwise.js';
+import { binary, checkTensor, gradFor, outputOnlyGrad, resultType, scalarTensor, unary, unaryResultType, where } from './elementwise.js';
 import { contiguousAs, contiguousCopy, copyStridedInto, filled, storageValue } from './convert.js';
 import { recordedInPlace, tracks } from './inplace-graph.js';
 import { record } from '../../autograd/graph.js';
@@ -107,7 +107,7 @@ export function unaryInPlace(op: UnaryOp, t: Tensor, p1: number, p2: number): vo
   if (category(rt) > category(t.dtype)) throw new TypeError(`${name}: the result type ${rt} cannot be stored in place in a ${t.dtype} tensor`);
   checkWritable(t, name);
   if (tracks(t, name, [])) {
-    recordedInPlace(t, (old) => unary(op, old, p1, p2));
+    if (!recordedFromOutput(op, t, p1, p2)) recordedInPlace(t, (old) => unary(op, old, p1, p2));
     return;
   }
   if (t.numel() === 0) return;
@@ -117,6 +117,27 @@ export function unaryInPlace(op: UnaryOp, t: Tensor, p1: number, p2: number): vo
     return;
   }
   writeBack(t, unary(op, t.detach(), p1, p2));
+}
+
+/**
+ * relu_ (and the other ops whose derivative reads only their output) on a contiguous float32/64
+ * tensor that is not a view: computed straight into t's memory and recorded with t itself as the
+ * saved output, as PyTorch does. The general path (recordedInPlace) copies the old value first,
+ * which made an in-place ReLU dearer than an out-of-place one. False when this does not apply.
+ */
+function recordedFromOutput(op: UnaryOp, t: Tensor, p1: number, p2: number): boolean {
+  const grad = outputOnlyGrad(op);
+  if (!grad || t._base !== null || (t.dtype !== 'float32' && t.dtype !== 'float64') || !t.isContiguous() || t.numel() === 0) return false;
+  // The old value's place in the graph, for the new node's edge (its memory is about to change,
+  // but the derivative never reads it).
+  const old = new Tensor(t.storage, t.dtype, t.shape, t.strides, t.offset);
+  old.requiresGrad = t.requiresGrad;
+  old.gradFn = t.gradFn;
+  backend().unary(op, t.data, t.offset, t.data, t.offset, t.numel(), p1, p2);
+  bump(t);
+  t.gradFn = null;
+  record(t, op, [old], (g) => [grad(g, t, p1, p2)], [t]);
+  return true;
 }
 
 export function clampInPlace(t: Tensor, min?: number | null, max?: number | null): void {
