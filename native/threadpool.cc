@@ -70,7 +70,12 @@ class Pool {
     if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
     work();
     joined_.fetch_or(kClosed, std::memory_order_acq_rel);
-    while ((joined_.load(std::memory_order_acquire) & ~kClosed) != 0) ODY_PAUSE();
+    // A joined worker the OS has descheduled may be waiting for this very core: after a short
+    // spin, yield it.
+    for (int spins = 0; (joined_.load(std::memory_order_acquire) & ~kClosed) != 0; spins++) {
+      if (spins < 4096) ODY_PAUSE();
+      else std::this_thread::yield();
+    }
   }
 
  private:
