@@ -6,6 +6,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { FunctionNode, Node } from './graph.js';
 import { noGrad } from './grad-mode.js';
+import { PendingGrads } from './pending-grads.js';
 
 export interface BackwardOptions {
   /** Keep what backward needs so it can run again through the same graph. */
@@ -34,16 +35,15 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
       }
     }
 
-    const grads = new Map<Node, Tensor>([[start, gradient]]);
+    const grads = new PendingGrads(start, gradient, gradient.storage);
     const ready: Node[] = [start];
     while (ready.length > 0) {
       const node = ready.pop()!;
-      const grad = grads.get(node);
-      grads.delete(node);
+      const { grad, free } = grads.take(node);
       let outs: readonly (Tensor | null | undefined)[] = [];
       if (grad) {
         if (node.retained) node.retained._accumulateGrad(grad);
-        outs = node.apply(grad);
+        outs = node.apply(grad, free);
         if (node instanceof FunctionNode) checkGrads(node, outs);
       }
       if (!options.retainGraph) node.release();
@@ -51,10 +51,7 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
         const child = node.next[i];
         if (!child) continue;
         const g = outs[i];
-        if (g) {
-          const prev = grads.get(child);
-          grads.set(child, prev ? prev.add(g) : g);
-        }
+        if (g) grads.add(child, g);
         const left = pending.get(child)! - 1;
         pending.set(child, left);
         if (left === 0) ready.push(child);

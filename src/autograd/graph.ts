@@ -5,7 +5,11 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 
-export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[];
+/**
+ * Gradients for the op's inputs from the gradient of its output. `gradIsFree`: the engine holds
+ * the only reference to grad's memory, so the function may write its result there.
+ */
+export type BackwardFn = (grad: Tensor, gradIsFree: boolean) => readonly (Tensor | null | undefined)[];
 
 export abstract class Node {
   /** One entry per input of the op: where that input's gradient goes (null: it needs none). */
@@ -15,7 +19,7 @@ export abstract class Node {
   constructor(readonly name: string, next: (Node | null)[]) {
     this.next = next;
   }
-  abstract apply(grad: Tensor): readonly (Tensor | null | undefined)[];
+  abstract apply(grad: Tensor, gradIsFree?: boolean): readonly (Tensor | null | undefined)[];
   /** Drops what backward needed (after a backward without retainGraph). */
   release(): void {}
 }
@@ -46,7 +50,7 @@ export class FunctionNode extends Node {
     this.saved = saved.map((tensor) => ({ tensor, version: tensor._version }));
   }
 
-  apply(grad: Tensor): readonly (Tensor | null | undefined)[] {
+  apply(grad: Tensor, gradIsFree = false): readonly (Tensor | null | undefined)[] {
     if (!this.backwardFn) {
       throw new Error(`${this.name}: trying to backward through the graph a second time (its saved values were freed); call backward({ retainGraph: true }) the first time`);
     }
@@ -55,7 +59,7 @@ export class FunctionNode extends Node {
         throw new Error(`${this.name}: a tensor needed for its gradient (shape [${s.tensor.shape.join(', ')}]) was modified by an in-place operation after it was saved (version ${s.version}, now ${s.tensor._version})`);
       }
     }
-    return this.backwardFn(grad);
+    return this.backwardFn(grad, gradIsFree);
   }
 
   override release(): void {

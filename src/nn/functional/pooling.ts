@@ -4,7 +4,7 @@
 
 import { backend, type Pool2dGeometry } from '../../backend/index.js';
 import { record } from '../../autograd/graph.js';
-import { describe } from '../../tensor/dtype.js';
+import { allocateUninitialized, describe } from '../../tensor/dtype.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { checkBool, checkFloatTensor, checkInt, checkPair, computeDtype, kernelArray, kernelOutput, toDtype, type IntPair } from './args.js';
@@ -88,7 +88,7 @@ export function maxPool2d(input: Tensor, kernelSize: IntPair, options: MaxPool2d
   const cd = computeDtype(x4.dtype);
   const outShape = [x4.shape[0]!, x4.shape[1]!, g.oh, g.ow];
   const [y, ya] = kernelOutput(outShape, cd);
-  const indices = new Int32Array(y.numel());
+  const indices = allocateUninitialized('int32', y.numel()) as Int32Array; // the kernel writes every index
   if (y.numel() > 0) backend().maxPool2dForward(g, kernelArray(x4, cd), ya, indices);
   const out = record(toDtype(y, x4.dtype), op, [x4], (grad) => {
     const [dx, dxa] = kernelOutput(x4.shape, cd);

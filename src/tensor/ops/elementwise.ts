@@ -49,7 +49,7 @@ const BOOL_RESULT: ReadonlySet<UnaryOp> = new Set(['logicalNot', 'isnan', 'isinf
 /** Ops that keep an integer input's dtype (the rest give float32 for integer inputs). */
 const INT_CLOSED: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'relu', 'square', 'sign', 'floor', 'ceil', 'round', 'trunc', 'clamp', 'relu6', 'affine', 'powScalar']);
 
-type UnaryGrad = (g: Tensor, x: Tensor, out: Tensor, p1: number, p2: number) => Tensor | null;
+type UnaryGrad = (g: Tensor, x: Tensor, out: Tensor, p1: number, p2: number, gFree: boolean) => Tensor | null;
 
 const LN2 = Math.LN2;
 const UNARY_GRAD: Partial<Record<UnaryOp, UnaryGrad>> = {
@@ -72,9 +72,9 @@ const UNARY_GRAD: Partial<Record<UnaryOp, UnaryGrad>> = {
   trunc: (g) => g.mul(0),
   sin: (g, x) => g.mul(x.cos()),
   cos: (g, x) => g.mul(x.sin()).neg(),
-  sigmoid: (g, _x, out) => binary('sigmoidBackward', g, out),
-  tanh: (g, _x, out) => binary('tanhBackward', g, out),
-  relu: (g, _x, out) => binary('reluBackward', g, out),
+  sigmoid: (g, _x, out, _p1, _p2, free) => fromOutputBackward('sigmoidBackward', g, out, free),
+  tanh: (g, _x, out, _p1, _p2, free) => fromOutputBackward('tanhBackward', g, out, free),
+  relu: (g, _x, out, _p1, _p2, free) => fromOutputBackward('reluBackward', g, out, free),
   relu6: (g, x) => binary('relu6Backward', g, x),
   leakyRelu: (g, x, _out, slope) => binary('leakyReluBackward', g, x, slope),
   erf: (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))),
@@ -94,6 +94,20 @@ const UNARY_GRAD: Partial<Record<UnaryOp, UnaryGrad>> = {
   affine: (g, _x, _out, a) => g.mul(a),
 };
 
+/**
+ * dx = kernel(g, out), elementwise. When the engine says g's memory is free (nothing else refers
+ * to it), the result is written over g: no new activation-sized buffer per ReLU in backward.
+ */
+function fromOutputBackward(kernel: BinaryOp, g: Tensor, out: Tensor, gFree: boolean): Tensor {
+  if (gFree && g.storage !== out.storage && g.dtype === out.dtype && (g.dtype === 'float32' || g.dtype === 'float64') && g.isDense() && out.isContiguous() && sameShape(g.shape, out.shape)) {
+    const n = g.numel();
+    if (n > 0) backend().binary(kernel, g.data, 0, UNIT_STRIDE, out.data, out.offset, UNIT_STRIDE, g.data, [n], 1);
+    g.storage.version++;
+    return g;
+  }
+  return binary(kernel, g, out);
+}
+
 /** What each derivative reads: the input, the output, both, or neither (for in-place checks). */
 const UNARY_SAVES: Partial<Record<UnaryOp, 'x' | 'out' | 'both'>> = {
   exp: 'out', exp2: 'out', expm1: 'out', sqrt: 'out', rsqrt: 'out', reciprocal: 'out', sigmoid: 'out', tanh: 'out', relu: 'out', rpowScalar: 'out',
@@ -104,10 +118,10 @@ const UNARY_SAVES: Partial<Record<UnaryOp, 'x' | 'out' | 'both'>> = {
  * else (relu, sigmoid, tanh, exp, ...); null for the others. An in-place version of such an op
  * needs no copy of the old value to be differentiable.
  */
-export function outputOnlyGrad(op: UnaryOp): ((g: Tensor, out: Tensor, p1: number, p2: number) => Tensor | null) | null {
+export function outputOnlyGrad(op: UnaryOp): ((g: Tensor, out: Tensor, p1: number, p2: number, gFree: boolean) => Tensor | null) | null {
   const grad = UNARY_GRAD[op];
   if (!grad || UNARY_SAVES[op] !== 'out') return null;
-  return (g, out, p1, p2) => grad(g, out, out, p1, p2);
+  return (g, out, p1, p2, gFree) => grad(g, out, out, p1, p2, gFree);
 }
 
 export function unaryResultType(op: UnaryOp, x: DType, p1: number, p2: number): DType {
@@ -136,7 +150,7 @@ export function unary(op: UnaryOp, x: Tensor, p1 = 0, p2 = 0): Tensor {
   if (!grad || !isFloating(outDtype) || !x.requiresGrad || !isGradEnabled()) return out;
   const result = out;
   const saves = UNARY_SAVES[op] ?? 'x';
-  return record(result, op, [x], (g) => [grad(g, x, result, p1, p2)], saves === 'x' ? [x] : saves === 'out' ? [result] : [x, result]);
+  return record(result, op, [x], (g, gFree) => [grad(g, x, result, p1, p2, gFree)], saves === 'x' ? [x] : saves === 'out' ? [result] : [x, result]);
 }
 
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {

@@ -178,7 +178,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   }
   const shape = first.shape.slice();
   shape[d] = total;
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.uninitialized(shape, dtype); // the pieces cover it
   let start = 0;
   for (const t of tensors) {
     const len = t.shape[d]!;

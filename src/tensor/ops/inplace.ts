@@ -136,7 +136,7 @@ function recordedFromOutput(op: UnaryOp, t: Tensor, p1: number, p2: number): boo
   backend().unary(op, t.data, t.offset, t.data, t.offset, t.numel(), p1, p2);
   bump(t);
   t.gradFn = null;
-  record(t, op, [old], (g) => [grad(g, t, p1, p2)], [t]);
+  record(t, op, [old], (g, gFree) => [grad(g, t, p1, p2, gFree)], [t]);
   return true;
 }
 
