@@ -34,6 +34,8 @@ const CASES: ConvCase[] = [
   { n: 1, c: 3, h: 6, w: 5, k: 3, r: 3, s: 3, pad: [2, 2], dilation: [2, 2], groups: 3 },  // depthwise dilated
   { n: 3, c: 16, h: 6, w: 6, k: 9, r: 1, s: 1 },                                           // 1x1
   { n: 2, c: 8, h: 9, w: 7, k: 12, r: 1, s: 1, stride: [2, 2] },                           // 1x1 stride 2 projection
+  { n: 2, c: 8, h: 5, w: 6, k: 6, r: 1, s: 1, groups: 2 },                                 // grouped 1x1
+  { n: 2, c: 7, h: 4, w: 5, k: 5, r: 1, s: 1, pad: [1, 1], bias: true },                   // padded 1x1
   { n: 2, c: 5, h: 12, w: 13, k: 6, r: 3, s: 3, stride: [2, 2], pad: [1, 1], bias: true }, // 3x3 stride 2
   { n: 1, c: 3, h: 17, w: 15, k: 4, r: 5, s: 3, stride: [2, 1], pad: [0, 2], dilation: [1, 2] }, // asymmetric
   { n: 2, c: 40, h: 8, w: 8, k: 33, r: 3, s: 3, pad: [1, 1], bias: true },                 // several GEMM slivers
