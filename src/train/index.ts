@@ -1,5 +1,5 @@
 // Training: the loop, callbacks, clipping, checkpoints, metrics.
-export { TrainingLoop, TrainingError, type TrainingLoopOptions, type TrainOptions, type EvaluationResult, type NonFinitePolicy, type BatchSource, type Batch, type LossFunction } from './training-loop.js';
+export { TrainingLoop, TrainingError, TrainingInterrupted, type TrainingLoopOptions, type TrainOptions, type EvaluationResult, type NonFinitePolicy, type BatchSource, type Batch, type LossFunction } from './training-loop.js';
 export type { Callback, EpochLogs, BatchLogs } from './callbacks/callback.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping.js';
 export { MetricsLogger, CSV_COLUMNS, type MetricsLoggerOptions } from './callbacks/metrics-logger.js';
@@ -8,3 +8,5 @@ export { TerminateOnNaN } from './callbacks/terminate-on-nan.js';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions, type ParamsOrGrads } from './clip.js';
 export { CheckpointManager, CheckpointError, type CheckpointManagerOptions, type SaveOptions, type LoadedCheckpoint, type CheckpointListing, type RestoreTargets, type Stateful } from './checkpoint/checkpoint-manager.js';
 export { correctTopK } from './metrics.js';
+export { PlotWriter, type PlotWriterOptions } from './callbacks/plot-writer.js';
+export { renderLearningCurves, renderPanels, type PanelSpec, type CurveSeries } from './plot.js';

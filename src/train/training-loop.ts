@@ -103,6 +103,14 @@ export class TrainingError extends Error {
   }
 }
 
+/** What train() rejects with after interrupt(): where the run stopped and the checkpoint to resume from. */
+export class TrainingInterrupted extends Error {
+  constructor(readonly checkpoint: string | null, readonly epoch: number, readonly step: number) {
+    super(`TrainingLoop: interrupted at epoch ${epoch}, step ${step}${checkpoint ? `; saved ${checkpoint}` : ' (no CheckpointManager: nothing saved)'}`);
+    this.name = 'TrainingInterrupted';
+  }
+}
+
 function asBatch(b: Batch, where: string): { input: Tensor; target: Tensor } {
   if (Array.isArray(b)) return { input: b[0] as Tensor, target: b[1] as Tensor };
   const o = b as { input?: unknown; target?: unknown };
@@ -150,6 +158,8 @@ export class TrainingLoop {
   private pendingBatches = 0;
   private windowTainted = false;
   private rollbackTarget: string | null = null;
+  private interruptRequested = false;
+  private lastCheckpoint: string | null = null;
 
   constructor(options: TrainingLoopOptions) {
     const o = options ?? ({} as TrainingLoopOptions);
@@ -191,6 +201,23 @@ export class TrainingLoop {
 
   log(message: string): void {
     this.logFn(message);
+  }
+
+  /**
+   * Stops training at the next point where a checkpoint can be taken (after the current batch and
+   * its optimizer step), saves one, and makes train() reject with TrainingInterrupted. Safe to
+   * call from a signal handler; a resumed run continues exactly from that checkpoint.
+   */
+  interrupt(): void {
+    this.interruptRequested = true;
+  }
+
+  private stopForInterrupt(trainLoader: BatchSource, saveNow: boolean): never {
+    if (saveNow) {
+      const s = this.sums;
+      this.saveCheckpoint(trainLoader, s.samples > 0 ? { train_loss: s.lossSum / s.samples, train_accuracy: s.correct / s.samples } : {});
+    }
+    throw new TrainingInterrupted(this.checkpoints ? this.lastCheckpoint : null, this.epoch, this.step);
   }
 
   /** The floating dtype of the model's parameters: inputs are converted to it (float16 training). */
@@ -310,7 +337,7 @@ export class TrainingLoop {
 
   private saveCheckpoint(trainLoader: BatchSource | null, metrics: Record<string, number>): void {
     if (!this.checkpoints) return;
-    const path = this.checkpoints.save({ model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, epoch: this.epoch, step: this.step, metrics, extra: this.extraState(trainLoader) });
+    const path = this.lastCheckpoint = this.checkpoints.save({ model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, epoch: this.epoch, step: this.step, metrics, extra: this.extraState(trainLoader) });
     if (this.rollbackTarget && this.rollbackTarget !== path) {
       this.checkpoints.unprotect(this.rollbackTarget);
       this.rollbackTarget = null;
@@ -353,6 +380,7 @@ export class TrainingLoop {
     if (!trainLoader) throw new TypeError('TrainingLoop.train: expected a trainLoader');
     this.plannedEpochs = epochs;
     this.stopTraining = false;
+    this.interruptRequested = false;
     if (options.resume) {
       if (!this.checkpoints) throw new Error('TrainingLoop.train: resume needs a CheckpointManager (the checkpoints option)');
       const c = typeof options.resume === 'string' ? this.checkpoints.load(options.resume) : this.checkpoints.loadLatest();
@@ -363,6 +391,8 @@ export class TrainingLoop {
     await this.emit('onTrainBegin');
     while (this.epoch < epochs && !this.stopTraining) {
       await this.runEpoch(trainLoader, valLoader ?? null);
+      // Requested during the epoch's end (evaluation, callbacks): its checkpoint was just saved.
+      if (this.interruptRequested) this.stopForInterrupt(trainLoader, false);
     }
     await this.emit('onTrainEnd', this.history);
     return this.history;
@@ -403,6 +433,7 @@ export class TrainingLoop {
       if (stepped && this.checkpointEverySteps > 0 && this.step % this.checkpointEverySteps === 0) {
         this.saveCheckpoint(trainLoader, { train_loss: logs.meanLoss, train_accuracy: logs.accuracy });
       }
+      if (this.interruptRequested && this.pendingBatches === 0) this.stopForInterrupt(trainLoader, true);
       if (this.stopTraining) break;
     }
     if (this.pendingBatches > 0) this.finishWindow();

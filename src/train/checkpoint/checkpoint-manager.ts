@@ -170,7 +170,7 @@ export class CheckpointManager {
       // The rename happened but the manifest update did not: adopt the file if it is whole.
       try {
         const bytes = readFileSync(this.path(file));
-        const info = this.parse(file, bytes);
+        const info = CheckpointManager.parse(file, bytes);
         m.checkpoints.push({ file, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, epoch: info.epoch, step: info.step, metrics: info.metrics, savedAt: new Date(statSync(this.path(file)).mtimeMs).toISOString() });
         m.checkpoints.sort((a, b) => a.step - b.step || a.epoch - b.epoch);
         this.considerBest(file, info.metrics);
@@ -267,7 +267,7 @@ export class CheckpointManager {
   }
 
   /** Parses a checkpoint's bytes (structure and our metadata); throws CheckpointError naming the file. */
-  private parse(file: string, bytes: Buffer): Omit<LoadedCheckpoint, 'skipped' | 'restore' | 'path'> {
+  private static parse(file: string, bytes: Buffer): Omit<LoadedCheckpoint, 'skipped' | 'restore' | 'path'> {
     let loaded;
     try {
       loaded = deserialize(bytes, file);
@@ -306,20 +306,55 @@ export class CheckpointManager {
   load(pathOrFile: string): LoadedCheckpoint {
     if (typeof pathOrFile !== 'string' || pathOrFile === '') throw new TypeError(`CheckpointManager.load: expected a path, got ${describe(pathOrFile)}`);
     const path = pathOrFile.includes('/') || pathOrFile.includes('\\') ? resolve(pathOrFile) : this.path(pathOrFile);
-    const file = basename(path);
+    const entry = resolve(path, '..') === this.directory ? this.manifest.checkpoints.find((e) => e.file === basename(path)) : undefined;
+    return CheckpointManager.loadVerified(path, entry);
+  }
+
+  /**
+   * Reads and verifies a checkpoint file without a manager: no lock, nothing written, so it works
+   * beside a running training. The checksum is checked when a manifest in its directory lists it.
+   */
+  static readFile(path: string): LoadedCheckpoint {
+    if (typeof path !== 'string' || path === '') throw new TypeError(`CheckpointManager.readFile: expected a path, got ${describe(path)}`);
+    const full = resolve(path);
+    let entry: ManifestEntry | undefined;
+    try {
+      entry = readManifest(resolve(full, '..'))?.checkpoints.find((e) => e.file === basename(full));
+    } catch { /* an unreadable manifest: verify the structure alone */ }
+    return CheckpointManager.loadVerified(full, entry);
+  }
+
+  /** The checkpoints a directory's manifest lists, each verified, read-only (no lock, no recovery). */
+  static inspect(directory: string): CheckpointListing[] {
+    const dir = resolve(directory);
+    const m = readManifest(dir);
+    if (!m) throw new CheckpointError(dir, 'no manifest.json: not a checkpoint directory');
+    return m.checkpoints.map((e) => {
+      const item: CheckpointListing = { ...e, path: join(dir, e.file), isBest: m.best?.file === e.file };
+      try {
+        CheckpointManager.loadVerified(item.path, e);
+        item.valid = true;
+      } catch (err) {
+        item.valid = false;
+        item.problem = (err as Error).message;
+      }
+      return item;
+    });
+  }
+
+  private static loadVerified(path: string, entry: ManifestEntry | undefined): LoadedCheckpoint {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
     } catch (e) {
       throw new CheckpointError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (e as Error).message);
     }
-    const entry = resolve(path, '..') === this.directory ? this.manifest.checkpoints.find((e) => e.file === file) : undefined;
     if (entry) {
       if (bytes.length !== entry.bytes) throw new CheckpointError(path, `it has ${bytes.length} bytes, the manifest recorded ${entry.bytes} (truncated or overwritten)`);
       const sha = createHash('sha256').update(bytes).digest('hex');
       if (sha !== entry.sha256) throw new CheckpointError(path, `checksum mismatch (SHA-256 ${sha}, the manifest recorded ${entry.sha256}): the file is corrupted`);
     }
-    const info = this.parse(path, bytes);
+    const info = CheckpointManager.parse(path, bytes);
     return {
       ...info,
       path,

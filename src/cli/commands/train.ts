@@ -1,0 +1,164 @@
+// `odyssey train [options]` and `odyssey resume RUN_DIR`: configuration from defaults, a config
+// file and flags; a resumed run starts from its saved config.json.
+
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { formatOptions, parseArgs, UsageError, type OptionSpec, type OptionValue } from '../args.js';
+import { checkDatasetName, type DataStats } from '../data-setup.js';
+import { runTraining } from '../run.js';
+import { RUN_FILES } from '../run-files.js';
+import { configFileValues, resolveConfig, savedConfigValues, TRAIN_OPTIONS, type TrainConfig } from '../train-options.js';
+
+export const TRAIN_HELP = `Usage: odyssey train [options]
+
+Trains a model of the zoo on a dataset and writes a run directory: config.json, metrics.csv,
+summary.json, plot.svg, index.html and checkpoints/. Values come from the defaults below, then
+--config FILE, then the flags given. Ctrl-C saves a checkpoint and stops (odyssey resume RUN_DIR
+continues); a second Ctrl-C stops at once.
+
+Options:
+${formatOptions(TRAIN_OPTIONS)}
+
+Exit codes: 0 done, 1 training failed, 2 bad usage, 130 interrupted (a checkpoint was saved).`;
+
+const RESUME_OPTIONS: readonly OptionSpec[] = TRAIN_OPTIONS.filter((s) => ['threads', 'workers', 'verbose'].includes(s.name));
+
+export const RESUME_HELP = `Usage: odyssey resume RUN_DIR [options]
+
+Continues the run in RUN_DIR from its latest valid checkpoint, with the configuration saved in
+RUN_DIR/config.json, to the planned number of epochs; then evaluates on the test split and writes
+summary.json. A resumed run ends with the same weights and figures as an uninterrupted one.
+
+Options:
+${formatOptions(RESUME_OPTIONS)}`;
+
+/** Reads a JSON or TOML config file into option values. */
+export function readConfigFile(file: string): Map<string, OptionValue> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`option --config: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const ext = extname(file).toLowerCase();
+  let obj: unknown;
+  try {
+    obj = ext === '.toml' ? parseToml(text) : ext === '.json' ? JSON.parse(text) : null;
+  } catch (e) {
+    throw new UsageError(`config file ${file}: not valid ${ext === '.toml' ? 'TOML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (ext !== '.toml' && ext !== '.json') throw new UsageError(`option --config: expected a .json or .toml file, got ${file}`);
+  return configFileValues(obj, file);
+}
+
+interface SavedRun {
+  values: Map<string, OptionValue>;
+  stats: DataStats | null;
+  resumes: number;
+  runDir: string;
+  checkpointDir: string;
+}
+
+function readSavedRun(runDir: string): SavedRun {
+  const path = join(runDir, RUN_FILES.config);
+  if (!existsSync(path)) throw new UsageError(`resume: ${runDir} is not a run directory (no ${RUN_FILES.config}); expected the directory a train run wrote`);
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`resume: ${path} is not valid JSON (${(e as Error).message})`);
+  }
+  const values = savedConfigValues(obj, path);
+  const data = obj.data as { stats?: DataStats } | undefined;
+  return {
+    values, stats: data?.stats ?? null, resumes: typeof obj.resumes === 'number' ? obj.resumes : 0,
+    runDir: String(obj.runDir ?? runDir), checkpointDir: String(obj.checkpointDir ?? join(runDir, 'checkpoints')),
+  };
+}
+
+/** The saved run's values, moved to where the run directory is now (it may have been renamed). */
+function rebase(saved: SavedRun, runDir: string): Map<string, OptionValue> {
+  const values = new Map(saved.values);
+  const oldRun = resolve(saved.runDir), oldCkpt = resolve(saved.checkpointDir);
+  values.set('run-dir', runDir);
+  values.set('checkpoint-dir', oldCkpt === oldRun || oldCkpt.startsWith(`${oldRun}/`) ? join(runDir, oldCkpt.slice(oldRun.length)) : oldCkpt);
+  values.set('resume', 'latest');
+  return values;
+}
+
+/** The newest run directory under runs/ for this model and dataset, or null. */
+function newestRun(model: string, dataset: string): string | null {
+  const root = 'runs';
+  if (!existsSync(root)) return null;
+  const found = readdirSync(root)
+    .filter((d) => d.endsWith(`-${model}-${dataset}`) && existsSync(join(root, d, RUN_FILES.config)))
+    .map((d) => ({ d, t: statSync(join(root, d, RUN_FILES.config)).mtimeMs }))
+    .sort((a, b) => b.t - a.t || (a.d < b.d ? 1 : -1));
+  return found.length ? join(root, found[0]!.d) : null;
+}
+
+function overlay(base: Map<string, OptionValue>, ...layers: Map<string, OptionValue>[]): Map<string, OptionValue> {
+  const out = new Map(base);
+  for (const l of layers) for (const [k, v] of l) out.set(k, v);
+  return out;
+}
+
+export async function trainCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv, TRAIN_OPTIONS, 'train');
+  if (parsed.help) {
+    process.stdout.write(`${TRAIN_HELP}\n`);
+    return 0;
+  }
+  if (parsed.positionals.length > 0) throw new UsageError(`train: unexpected argument '${parsed.positionals[0]}'; options are given as --name value (see odyssey train --help)`);
+  const flags = parsed.values;
+  const verbose = flags.get('verbose') === true;
+  flags.delete('verbose');
+  const configPath = flags.get('config') as string | undefined;
+  flags.delete('config');
+  const fileValues = configPath ? readConfigFile(configPath) : new Map<string, OptionValue>();
+  let values = overlay(fileValues, flags);
+  let stats: DataStats | null = null;
+  let resumes = 0;
+
+  // Resuming: the saved run's configuration is the base the file and flags override.
+  const resume = values.get('resume');
+  if (typeof resume === 'string') {
+    let runDir = values.get('run-dir') as string | undefined;
+    if (resume === 'latest' && runDir === undefined && !values.has('checkpoint-dir')) {
+      const probe = resolveConfig(values);
+      runDir = newestRun(probe.model, probe.dataset) ?? undefined;
+      if (!runDir) throw new UsageError(`train: option --resume latest: no run of ${probe.model} on ${probe.dataset} under runs/ to continue; give --run-dir or --checkpoint-dir`);
+    }
+    if (resume !== 'latest' && !existsSync(resume)) throw new UsageError(`train: option --resume: expected 'latest' or a checkpoint file, got ${JSON.stringify(resume)} (no such file)`);
+    if (runDir !== undefined && existsSync(join(runDir, RUN_FILES.config))) {
+      const saved = readSavedRun(runDir);
+      values = overlay(rebase(saved, runDir), fileValues, flags);
+      values.set('resume', resume);
+      stats = saved.stats;
+      resumes = saved.resumes;
+    }
+  }
+  const config = resolveConfig(values);
+  checkDatasetName(config.dataset);
+  if (config.resume === null && existsSync(join(config.runDir, RUN_FILES.config))) {
+    throw new UsageError(`train: option --run-dir: ${config.runDir} already holds a run; continue it with odyssey resume ${config.runDir}, or choose another --run-dir`);
+  }
+  return runTraining(config, { verbose, stats, resumes, argv: ['train', ...argv] });
+}
+
+export async function resumeCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv, RESUME_OPTIONS, 'resume');
+  if (parsed.help) {
+    process.stdout.write(`${RESUME_HELP}\n`);
+    return 0;
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError(`resume: expected one run directory (odyssey resume RUN_DIR), got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`);
+  const runDir = parsed.positionals[0]!;
+  const saved = readSavedRun(runDir);
+  const flags = parsed.values;
+  const verbose = flags.get('verbose') === true;
+  flags.delete('verbose');
+  const config: TrainConfig = resolveConfig(overlay(rebase(saved, runDir), flags));
+  return runTraining(config, { verbose, stats: saved.stats, resumes: saved.resumes, argv: ['resume', ...argv] });
+}

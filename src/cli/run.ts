@@ -1,0 +1,127 @@
+// One training run as the CLI does it: data, model, optimizer and schedule from the config; a run
+// directory with config.json, metrics.csv, checkpoints, plot.svg and index.html kept current at
+// every epoch; the final test evaluation and summary.json. Resuming is the same run started
+// from the latest checkpoint.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setNumThreads } from '../backend/index.js';
+import { modelInfo } from '../models/registry.js';
+import { crossEntropy } from '../nn/functional/loss.js';
+import { manualSeed } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { CheckpointManager } from '../train/checkpoint/checkpoint-manager.js';
+import { MetricsLogger } from '../train/callbacks/metrics-logger.js';
+import { PlotWriter } from '../train/callbacks/plot-writer.js';
+import { ProgressReporter } from '../train/callbacks/progress.js';
+import { TrainingInterrupted, TrainingLoop } from '../train/training-loop.js';
+import { LIBRARY_VERSION } from '../version.js';
+import { buildModel, buildOptimizer, buildScheduler } from './build.js';
+import { setupData, type DataStats } from './data-setup.js';
+import { EXIT_INTERRUPTED, InterruptHandler } from './interrupt.js';
+import { RUN_FILES, splitResult, writeJson, writeRunPage, type Summary } from './run-files.js';
+import type { TrainConfig } from './train-options.js';
+
+export interface RunOptions {
+  verbose: boolean;
+  /** Statistics saved by the run being resumed (so normalisation is the same). */
+  stats?: DataStats | null;
+  /** How the run was started, for config.json. */
+  argv: readonly string[];
+  /** Times the run was resumed before this start. */
+  resumes?: number;
+}
+
+const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : 'n/a');
+
+/** The config as config.json holds it: every option, directories absolute, plus what was derived. */
+function savedConfig(config: TrainConfig, extra: Record<string, unknown>): Record<string, unknown> {
+  return { ...config, runDir: resolve(config.runDir), checkpointDir: resolve(config.checkpointDir), ...extra };
+}
+
+/** Trains as configured; returns the exit code (0 done, 130 interrupted with a checkpoint). */
+export async function runTraining(config: TrainConfig, options: RunOptions): Promise<number> {
+  const started = performance.now();
+  const err = (m: string) => process.stderr.write(`${m}\n`);
+  const info = (m: string) => { if (options.verbose) err(m); };
+  setNumThreads(config.threads);
+  manualSeed(config.seed);
+  const model = modelInfo(config.model);
+  const data = setupData(config, model, options.stats ?? null);
+  try {
+    const net = buildModel(config, data.numClasses, data.inChannels);
+    const optimizer = buildOptimizer(config, net);
+    const { scheduler, interval } = buildScheduler(config, optimizer, data.trainLoader.length);
+
+    const runDir = resolve(config.runDir);
+    mkdirSync(runDir, { recursive: true });
+    const resumed = config.resume !== null;
+    const stored = savedConfig(config, {
+      data: {
+        stats: data.stats, pipeline: data.pipeline, numClasses: data.numClasses, inputShape: data.inputShape,
+        trainImages: data.train.length, valImages: data.val?.length ?? 0, testImages: data.test.length,
+        validationRule: `training sample i held out when floor((i+1)*${config.valSplit}) > floor(i*${config.valSplit})`,
+      },
+      resumes: (options.resumes ?? 0) + (resumed && existsSync(join(runDir, RUN_FILES.config)) ? 1 : 0),
+      libraryVersion: LIBRARY_VERSION,
+      argv: options.argv,
+    });
+    writeJson(join(runDir, RUN_FILES.config), stored);
+    const title = `${config.model} on ${config.dataset}`;
+    info(`odyssey: ${title}: ${data.train.length} training, ${data.val?.length ?? 0} validation, ${data.test.length} test images; ${data.pipeline.join(', ')}; ${config.threads === 0 ? 'all cores' : `${config.threads} thread(s)`}`);
+
+    const checkpoints = new CheckpointManager({ directory: config.checkpointDir, maxToKeep: config.maxToKeep, monitor: config.monitor, mode: config.mode, warn: err });
+    const interrupt = new InterruptHandler(err);
+    const callbacks = [
+      new ProgressReporter({ everyBatches: config.logEvery > 0 ? config.logEvery : 100 }),
+      new MetricsLogger({ path: join(runDir, RUN_FILES.metrics), everySteps: config.logEvery }),
+      new PlotWriter({ path: join(runDir, RUN_FILES.plot), title, onWrite: (loop) => writeRunPage(runDir, title, loop.history, stored) }),
+      interrupt,
+    ];
+    const loop = new TrainingLoop({
+      model: net, optimizer, scheduler, schedulerInterval: interval,
+      loss: (out: Tensor, target: Tensor) => crossEntropy(out, target),
+      callbacks, checkpoints, checkpointEverySteps: config.checkpointEvery,
+      clipGradNorm: config.clipNorm ?? undefined, clipGradValue: config.clipValue ?? undefined,
+      log: err,
+    });
+    interrupt.install(loop);
+    try {
+      await loop.train({ epochs: config.epochs, trainLoader: data.trainLoader, valLoader: data.valLoader, resume: config.resume === null ? false : config.resume === 'latest' ? true : resolve(config.resume) });
+    } catch (e) {
+      if (!(e instanceof TrainingInterrupted)) throw e;
+      err(`odyssey: interrupted at epoch ${e.epoch + 1}, step ${e.step}; checkpoint ${e.checkpoint ?? '(none)'}`);
+      err(`odyssey: to continue: odyssey resume ${config.runDir}`);
+      return EXIT_INTERRUPTED;
+    } finally {
+      interrupt.uninstall();
+    }
+
+    const test = await loop.evaluate(data.testLoader);
+    const history = loop.history;
+    const last = history[history.length - 1];
+    const trainSeconds = history.reduce((a, h) => a + h.seconds, 0);
+    const images = history.reduce((a, h) => a + h.images_per_second * h.seconds, 0);
+    const best = checkpoints.best;
+    const summary: Summary = {
+      model: config.model, dataset: config.dataset, epochs: history.length, plannedEpochs: config.epochs, steps: loop.step,
+      train: splitResult(last?.train_loss, last?.train_accuracy),
+      validation: data.valLoader ? splitResult(last?.val_loss, last?.val_accuracy) : null,
+      test: { ...splitResult(test.loss, test.accuracy), top5: Number.isFinite(test.top5) ? test.top5 : null, images: test.samples },
+      wallSeconds: (performance.now() - started) / 1000,
+      trainSeconds,
+      secondsPerEpoch: history.length > 0 ? trainSeconds / history.length : 0,
+      imagesPerSecond: trainSeconds > 0 ? images / trainSeconds : 0,
+      bestCheckpoint: best ? { file: best.file, monitor: config.monitor, value: best.value } : null,
+      resumes: stored.resumes as number,
+      finishedAt: new Date().toISOString(),
+    };
+    writeJson(join(runDir, RUN_FILES.summary), summary);
+    writeRunPage(runDir, title, history, stored);
+    process.stdout.write(`${title}: test accuracy ${pct(summary.test.accuracy)} (loss ${summary.test.loss?.toFixed(4) ?? 'n/a'}), validation ${pct(summary.validation?.accuracy)}, `
+      + `${summary.epochs} epochs in ${trainSeconds.toFixed(1)} s (${summary.secondsPerEpoch.toFixed(1)} s/epoch, ${Math.round(summary.imagesPerSecond)} images/s); run directory ${config.runDir}\n`);
+    return 0;
+  } finally {
+    await data.close();
+  }
+}
