@@ -50,7 +50,14 @@ export function checkDatasetName(name: string): void {
 function load(config: Pick<TrainConfig, 'dataset' | 'dataDir'>, split: 'train' | 'test'): ImageDataset {
   const options: DatasetOptions = { split };
   if (config.dataDir !== null) options.root = config.dataDir;
-  const ds = createDataset(config.dataset, options);
+  let ds;
+  try {
+    ds = createDataset(config.dataset, options);
+  } catch (e) {
+    // A dataset that has no default location: say which option gives it.
+    if (e instanceof TypeError && /pass root/.test(e.message)) throw new UsageError(`train: dataset ${config.dataset} needs --data-dir: ${e.message}`);
+    throw e;
+  }
   if (!(ds instanceof ImageDataset)) throw new UsageError(`dataset ${config.dataset}: the command needs an in-memory image dataset`);
   return ds;
 }

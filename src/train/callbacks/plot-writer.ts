@@ -1,5 +1,6 @@
-// PlotWriter: rewrites an SVG of the loss and accuracy curves at every epoch end (and at the start
-// of a resumed run), atomically, so an interrupted run always has an up-to-date plot.
+// PlotWriter: writes an SVG of the loss and accuracy curves when training starts (empty axes, or
+// the curves so far when resumed) and again at every epoch end, atomically, so an interrupted run
+// always has an up-to-date plot.
 
 import { writeFileAtomic } from '../../io/atomic.js';
 import { describe } from '../../tensor/dtype.js';
@@ -35,7 +36,7 @@ export class PlotWriter implements Callback {
   }
 
   onTrainBegin(loop: TrainingLoop): void {
-    if (loop.history.length > 0) this.write(loop);
+    this.write(loop);
   }
 
   onEpochEnd(loop: TrainingLoop): void {

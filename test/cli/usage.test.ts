@@ -1,0 +1,89 @@
+// The command's surface: help texts, usage errors (exit 2, one message naming the option and what
+// it expects), `models`, unknown commands.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MODELS } from '../../src/models/registry.js';
+import { TRAIN_OPTIONS } from '../../src/cli/train-options.js';
+import { odyssey } from './helpers.js';
+
+test('odyssey --help lists the commands; no command is a usage error', async () => {
+  const help = await odyssey(['--help']);
+  assert.equal(help.code, 0);
+  for (const c of ['train', 'eval', 'resume', 'models', 'checkpoints', 'bench']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
+  const none = await odyssey([]);
+  assert.equal(none.code, 2);
+});
+
+test('train --help documents every option with its default', async () => {
+  const r = await odyssey(['train', '--help']);
+  assert.equal(r.code, 0);
+  const expected = ['model', 'dataset', 'data-dir', 'epochs', 'batch-size', 'optimizer', 'lr', 'weight-decay', 'momentum', 'scheduler', 'warmup-epochs',
+    'clip-norm', 'clip-value', 'precision', 'checkpoint-dir', 'max-to-keep', 'monitor', 'mode', 'resume', 'seed', 'threads', 'workers', 'config', 'verbose', 'limit', 'val-split', 'run-dir'];
+  for (const name of expected) {
+    const line = r.stdout.split('\n').findIndex((l) => l.startsWith(`  --${name} `) || l === `  --${name}` || l.startsWith(`  --${name}  `));
+    assert.ok(line >= 0, `--${name} is documented`);
+    const text = r.stdout.split('\n').slice(line, line + 2).join(' ');
+    assert.match(text, /\(default: [^)]/, `--${name} shows its default`);
+  }
+  assert.equal(TRAIN_OPTIONS.length, (r.stdout.match(/\(default: /g) ?? []).length, 'one default per option');
+  assert.match(r.stdout, /sgd\|adam\|adamw\|rmsprop/);
+  assert.match(r.stdout, /none\|step\|multistep\|exponential\|cosine\|onecycle\|plateau/);
+  for (const c of ['eval', 'resume', 'models', 'checkpoints', 'bench']) {
+    const h = await odyssey([c, '--help']);
+    assert.equal(h.code, 0, `${c} --help`);
+    assert.match(h.stdout, new RegExp(`^Usage: odyssey ${c}`));
+  }
+});
+
+test('usage errors exit 2 with one message naming the option and the expected values', async () => {
+  const cases: [string[], RegExp][] = [
+    [['train', '--optimizer', 'lbfgs'], /--optimizer: expected one of sgd, adam, adamw, rmsprop, got "lbfgs"/],
+    [['train', '--scheduler', 'linear'], /--scheduler: expected one of none, step, multistep, exponential, cosine, onecycle, plateau/],
+    [['train', '--epochs', '0'], /--epochs: expected an integer >= 1, got "0"/],
+    [['train', '--lr', 'fast'], /--lr: expected a number >= 0, got "fast"/],
+    [['train', '--precision', 'int8'], /--precision: expected one of float32, float16/],
+    [['train', '--model', 'resnet50'], /--model: expected one of lenet5, alexnet, vgg16, resnet18, mobilenetv1, googlenet/],
+    [['train', '--dataset', 'imagenet'], /--dataset: expected one of mnist-sample, fashion-mnist, mnist, emnist, cifar10, cifar100/],
+    [['train', '--batch-size'], /--batch-size needs a value: an integer >= 1/],
+    [['train', '--bogus', '1'], /unknown option '--bogus'/],
+    [['train', '--monitor', 'val_accuracy', '--mode', 'min'], /--mode min with --monitor val_accuracy .* expected max/],
+    [['train', '--warmup-epochs', '2', '--scheduler', 'onecycle'], /--warmup-epochs: onecycle cannot follow a warm-up/],
+    [['train', '--dataset', 'cifar10'], /needs --data-dir/],
+    [['train', '--config', 'missing.toml'], /--config: cannot read missing.toml/],
+    [['eval'], /--checkpoint is required/],
+    [['resume'], /expected one run directory/],
+    [['resume', 'nowhere'], /nowhere is not a run directory/],
+    [['checkpoints', 'nowhere'], /no such directory nowhere/],
+    [['fly'], /unknown command 'fly'; expected one of train, eval, resume, models, checkpoints, bench/],
+  ];
+  const results = await Promise.all(cases.map(([args]) => odyssey(args)));
+  for (const [i, [args, message]] of cases.entries()) {
+    const r = results[i]!;
+    assert.equal(r.code, 2, `${args.join(' ')}: exit code (stderr: ${r.stderr})`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line, no stack trace`);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+test('--verbose adds the stack trace', async () => {
+  const r = await odyssey(['train', '--epochs', '0', '--verbose']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /UsageError: train: option --epochs/);
+  assert.match(r.stderr, /\n\s+at /);
+});
+
+test('models lists the zoo with parameters and MACs from the registry', async () => {
+  const r = await odyssey(['models']);
+  assert.equal(r.code, 0);
+  for (const m of MODELS) {
+    const line = r.stdout.split('\n').find((l) => l.startsWith(`${m.name} `));
+    assert.ok(line, m.name);
+    assert.ok(line.includes(m.params.toLocaleString('en-US')) && line.includes(m.macs.toLocaleString('en-US')), line);
+    assert.ok(line.includes(m.inputShape.join('x')), line);
+  }
+  const json = await odyssey(['models', '--json']);
+  const rows = JSON.parse(json.stdout) as { name: string; parameters: number; macs: number }[];
+  assert.deepEqual(rows.map((x) => [x.name, x.parameters, x.macs]), MODELS.map((m) => [m.name, m.params, m.macs]));
+});
