@@ -41,18 +41,24 @@ function sameRun(dir: string, ref: { summary: SummaryFile; metrics: string[] }):
   assert.equal(s.resumes, 1);
 }
 
+/** Starts the run and sends `signal` when the progress lines reach `when`. */
+async function interruptedRun(dir: string, when: RegExp, signal: NodeJS.Signals) {
+  let sent = false;
+  const { done } = start([...RUN, '--workers', '1'], dir, (err, child) => {
+    if (!sent && when.test(err)) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+  const result = await done;
+  assert.ok(sent, `${signal} was sent`);
+  return result;
+}
+
 test('Ctrl-C saves a checkpoint and exits 130 with how to resume; odyssey resume finishes the run', async () => {
   const ref = uninterrupted();
   const dir = tempDir('sigint');
-  let sent = false;
-  const { done } = start([...RUN, '--workers', '1'], dir, (err, child) => {
-    if (!sent && /^epoch 1\/2 batch 5\//m.test(err)) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
-  const r = await done;
-  assert.ok(sent, 'the signal was sent during the first epoch');
+  const r = await interruptedRun(dir, /^epoch 1\/2 batch 5\//m, 'SIGINT');
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /SIGINT: finishing the current batch and saving a checkpoint/);
   assert.match(r.stderr, /odyssey resume run/);
@@ -72,14 +78,7 @@ test('Ctrl-C saves a checkpoint and exits 130 with how to resume; odyssey resume
 test('a run killed with SIGKILL mid-epoch and resumed ends with the same summary as an uninterrupted run', async () => {
   const ref = uninterrupted();
   const dir = tempDir('sigkill');
-  let sent = false;
-  const { done } = start([...RUN, '--workers', '1'], dir, (err, child) => {
-    if (!sent && /^epoch 2\/2 batch 6\//m.test(err)) {
-      sent = true;
-      child.kill('SIGKILL');
-    }
-  });
-  const r = await done;
+  const r = await interruptedRun(dir, /^epoch 2\/2 batch 6\//m, 'SIGKILL');
   assert.equal(r.signal, 'SIGKILL', `killed (exit ${r.code}: ${r.stderr})`);
   const listed = JSON.parse((await odyssey(['checkpoints', 'run', '--json'], dir)).stdout).checkpoints as { epoch: number; step: number }[];
   const last = listed[listed.length - 1]!;
