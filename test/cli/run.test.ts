@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { odyssey, tempDir, QUICK } from './helpers.js';
 
@@ -95,7 +95,10 @@ test('a small train run writes config, metrics, summary, checkpoints, plot and p
   const again = await odyssey(['train', ...QUICK, '--run-dir', 'run'], cwd);
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already holds a run; continue it with odyssey resume run/);
-  copyFileSync(join(run, 'config.json'), join(cwd, 'kept.json'));
+  // Resuming keeps the plan: a one-cycle schedule cannot be stretched to more epochs.
+  const longer = await odyssey(['train', '--resume', 'latest', '--run-dir', 'run', '--epochs', '3'], cwd);
+  assert.equal(longer.code, 2);
+  assert.match(longer.stderr, /--epochs 3: the run was planned for 2 epochs and its onecycle schedule spans exactly those/);
 });
 
 test('options from a JSON or TOML config file; flags override it', async () => {

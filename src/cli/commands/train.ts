@@ -98,6 +98,16 @@ function newestRun(model: string, dataset: string): string | null {
   return found.length ? join(root, found[0]!.d) : null;
 }
 
+/** Schedules whose shape is fixed by the planned epochs: a resumed run cannot change them. */
+const EPOCH_BOUND = new Set(['onecycle', 'cosine', 'step', 'multistep']);
+
+function checkExtension(saved: Map<string, OptionValue>, now: Map<string, OptionValue>): void {
+  const before = saved.get('epochs'), after = now.get('epochs'), scheduler = String(now.get('scheduler') ?? 'onecycle');
+  if (before !== undefined && after !== before && EPOCH_BOUND.has(scheduler)) {
+    throw new UsageError(`train: option --epochs ${String(after)}: the run was planned for ${String(before)} epochs and its ${scheduler} schedule spans exactly those; resume it as planned, or start a new run (schedules none, exponential and plateau can be extended)`);
+  }
+}
+
 function overlay(base: Map<string, OptionValue>, ...layers: Map<string, OptionValue>[]): Map<string, OptionValue> {
   const out = new Map(base);
   for (const l of layers) for (const [k, v] of l) out.set(k, v);
@@ -134,6 +144,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     if (runDir !== undefined && existsSync(join(runDir, RUN_FILES.config))) {
       const saved = readSavedRun(runDir);
       values = overlay(rebase(saved, runDir), fileValues, flags);
+      checkExtension(saved.values, values);
       values.set('resume', resume);
       stats = saved.stats;
       resumes = saved.resumes;
