@@ -1,4 +1,4 @@
-// A run killed with SIGKILL at 20 random moments (most of them during a checkpoint save, which
+// A run killed with SIGKILL at 20 random moments (many of them during a checkpoint save, which
 // happens after every step here) and resumed each time ends bit-identical to an uninterrupted run.
 
 import { test } from 'node:test';
@@ -15,14 +15,31 @@ import { readManifest } from '../../src/train/checkpoint/manifest.js';
 
 const child = fileURLToPath(new URL('./fixtures/train-child.js', import.meta.url));
 
-function runChild(dir: string, out: string, killAfterMs: number | null): Promise<'killed' | 'finished'> {
+/** When to kill a child: `delayMs` after it reports its `afterSteps`-th step of this run, or at
+ *  `startupMs` after spawning if that comes first (a kill during start-up or resume). Timing kills
+ *  from the child's progress keeps them mid-run however fast the machine is. */
+interface KillPlan { afterSteps: number; delayMs: number; startupMs: number | null }
+
+function runChild(dir: string, out: string, plan: KillPlan | null): Promise<'killed' | 'finished'> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [child, dir, out], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
+    const p = spawn(process.execPath, [child, dir, out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '', stdout = '', steps = 0;
+    const timers: NodeJS.Timeout[] = [];
+    const kill = (): void => { p.kill('SIGKILL'); };
+    if (plan?.startupMs != null) timers.push(setTimeout(kill, plan.startupMs));
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const lines = stdout.split('\n');
+      stdout = lines.pop()!;
+      for (const line of lines) {
+        if (!line.startsWith('step ')) continue;
+        steps++;
+        if (plan && steps === plan.afterSteps) timers.push(setTimeout(kill, plan.delayMs));
+      }
+    });
     p.stderr.on('data', (d) => { stderr += d; });
-    const timer = killAfterMs === null ? null : setTimeout(() => p.kill('SIGKILL'), killAfterMs);
     p.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      for (const t of timers) clearTimeout(t);
       if (signal === 'SIGKILL') resolve('killed');
       else if (code === 0) resolve('finished');
       else reject(new Error(`training child exited with ${code}: ${stderr}`));
@@ -39,7 +56,12 @@ test('SIGKILL at 20 random moments, resumed each time, ends bit-identical to an 
   const r = rng(2024);
   let kills = 0;
   while (kills < 20) {
-    const outcome = await runChild(dir, out, 150 + Math.floor(r() * 550));
+    // One kill in four during start-up or resume; the rest a few steps in, 0-4 ms after a step is
+    // reported, which is while that step's checkpoint is being written or soon after.
+    const plan: KillPlan = r() < 0.25
+      ? { afterSteps: 1, delayMs: 0, startupMs: 20 + Math.floor(r() * 200) }
+      : { afterSteps: 1 + Math.floor(r() * 5), delayMs: Math.floor(r() * 5), startupMs: null };
+    const outcome = await runChild(dir, out, plan);
     if (outcome === 'finished') break;
     kills++;
     // After every kill the directory holds only the manager's files, and a readable manifest once
