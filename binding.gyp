@@ -30,6 +30,7 @@
         "native/gemm/gemm.cc",
         "native/bind_gemm.cc",
         "native/conv/conv.cc",
+        "native/conv/depthwise.cc",
         "native/bind_conv.cc",
         "native/bind_bench.cc",
         "native/bind_optim.cc",

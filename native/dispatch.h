@@ -10,6 +10,7 @@
 namespace ody {
 
 struct ConvGeom;
+struct DwPlan;
 
 // elementwise: a rows x cols block of a binary op; out row r starts at r * out_row (its columns
 // are contiguous), a and b step by (a_row, a_col) and (b_row, b_col) elements.
@@ -76,9 +77,18 @@ struct Kernels {
   void (*conv_pack_im2col)(const void* ctx, int64_t r0, int rn, int64_t k0, int64_t kc, int w, float* dst) = nullptr;
   void (*conv_pack_nhwc_taps)(const void* ctx, int64_t r0, int rn, int64_t k0, int64_t kc, int w, float* dst) = nullptr;
   void (*conv_col2im)(const ConvGeom& g, const float* col, int64_t ldcol, int64_t ci, float* dx_plane) = nullptr;
+
+  // depthwise conv (kernels/depthwise*.inl; driver in conv/depthwise.cc). General kernels over
+  // output planes [p0, p1) (forward), input planes (input gradient) or output channels (weight
+  // gradient); channel-vectorised ones (plan: conv/depthwise_plan.h) over channels [c0, c1), which
+  // start on a multiple of the unit of dwc_lanes lanes (see the driver)
   void (*dw_forward)(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y, int64_t p0, int64_t p1) = nullptr;
   void (*dw_backward_input)(const ConvGeom& g, const float* dy, const float* w, float* dx, int64_t p0, int64_t p1) = nullptr;
   void (*dw_backward_weight)(const ConvGeom& g, const float* x, const float* dy, float* dw, int64_t k0, int64_t k1) = nullptr;
+  int dwc_lanes = 0;
+  void (*dwc_forward)(const DwPlan& p, const float* x, const float* w, const float* bias, float* y, int64_t c0, int64_t c1) = nullptr;
+  void (*dwc_backward_input)(const DwPlan& p, const float* dy, const float* w, float* dx, int64_t c0, int64_t c1) = nullptr;
+  void (*dwc_backward_weight)(const DwPlan& p, const float* x, const float* dy, float* dw, int64_t c0, int64_t c1) = nullptr;
 
   // optimizers (kernels/optim.inl): fused in-place updates over n contiguous elements; h holds the
   // coefficients as laid out by src/backend/native-optim.ts; absent state pointers are nullptr

@@ -1,4 +1,5 @@
-// The convolution driver: maps each pass onto the GEMM (native/gemm/gemm.h) or the depthwise kernels.
+// The convolution driver: maps each pass onto the GEMM (native/gemm/gemm.h) or the depthwise driver
+// (conv/depthwise.cc).
 //
 //   forward         y_g[ko, (b,p)] = W_g[ko, (c,kr,ks)] . im2col(x_g)[(c,kr,ks), (b,p)]
 //                   B is packed straight from the image; C is y itself, one column segment per image.
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 
+#include "conv/depthwise.h"
 #include "dispatch.h"
 #include "gemm/aligned_buffer.h"
 #include "gemm/gemm.h"
@@ -20,8 +22,6 @@ namespace ody {
 namespace {
 
 thread_local AlignedBuffer tl_weights, tl_col, tl_nhwc, tl_dw, tl_parts;
-
-bool is_depthwise(const ConvGeom& g) { return g.groups > 1 && g.groups == g.c; }
 
 // The dy rows of one group as the A operand of the weight gradient: row = output channel,
 // depth = (image, pixel). Each image's block is a plain matrix with contiguous depth.
@@ -46,7 +46,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
   const Kernels& kt = kernels();
   const int64_t ohw = g.oh * g.ow;
   if (is_depthwise(g)) {
-    parallel_for(g.n * g.k, 1, [&](int64_t p0, int64_t p1) { kt.dw_forward(g, x, w, bias, y, p0, p1); });
+    depthwise_forward(g, x, w, bias, y);
     return;
   }
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s;
@@ -68,7 +68,7 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* w, f
   const Kernels& kt = kernels();
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   if (is_depthwise(g)) {
-    parallel_for(g.n * g.c, 1, [&](int64_t p0, int64_t p1) { kt.dw_backward_input(g, dy, w, dx, p0, p1); });
+    depthwise_backward_input(g, dy, w, dx);
     return;
   }
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, taps = g.r * g.s, crs = cg * taps;
@@ -146,7 +146,7 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
     });
   }
   if (is_depthwise(g)) {
-    parallel_for(g.k, 1, [&](int64_t k0, int64_t k1) { kt.dw_backward_weight(g, x, dy, dw, k0, k1); });
+    depthwise_backward_weight(g, x, dy, dw);
     return;
   }
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, taps = g.r * g.s, crs = cg * taps;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 #if defined(__AVX2__) || defined(__AVX512F__)
@@ -13,6 +14,7 @@
 #endif
 
 #include "conv/conv_geom.h"
+#include "conv/depthwise_plan.h"
 #include "cpu.h"
 #include "dispatch.h"
 
@@ -29,6 +31,8 @@ namespace ODY_ISA {
 #include "kernels/softmax.inl"
 #include "kernels/gemm.inl"
 #include "kernels/conv.inl"
+#include "kernels/depthwise_general.inl"
+#include "kernels/depthwise.inl"
 #include "kernels/optim.inl"
 
 inline void fill_all(Kernels& k) {
@@ -38,6 +42,7 @@ inline void fill_all(Kernels& k) {
   fill_softmax(k);
   fill_gemm(k);
   fill_conv(k);
+  fill_depthwise(k);
   fill_optim(k);
   fill_cast(k);
   fill_copy(k);

@@ -1,0 +1,474 @@
+// Channel-vectorised depthwise convolution kernels (the plan and its layout: conv/depthwise_plan.h;
+// the driver: conv/depthwise.cc). Each call handles whole channels [c0, c1) of every image, in
+// blocks of channels small enough to stay in cache. A vector holds consecutive flat indices
+// c * oh*ow + p, so on small planes one vector spans several channels (per-lane weights), and each
+// tap is one masked load at a constant shift, the mask saying which lanes' cells exist. The loop
+// over images is innermost: a vector's weights and masks are set up once per block of images.
+
+// GCC 12 warns about the undefined first operand inside its own AVX-512 permute intrinsics.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// The vector unit: L lanes. fma_masked(m, a, p, acc) = acc + a * p[lane] on the lanes in m and acc
+// elsewhere, never reading p outside m (no fault there, and an Inf in a never meets a padding zero:
+// padding contributes nothing, as in the reference).
+#if defined(__AVX512F__)
+struct DwVec {
+  static constexpr int L = 16;
+  using V = __m512;
+  using M = __mmask16;
+  static M mask(uint32_t bits) { return M(bits); }
+  static V load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(M m, float* p, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V fma_masked(M m, V a, const float* p, V acc) { return _mm512_mask3_fmadd_ps(a, _mm512_maskz_loadu_ps(m, p), acc, m); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V set1(float v) { return _mm512_set1_ps(v); }
+  static V zero() { return _mm512_setzero_ps(); }
+  // lane l = p[idx[l]] (idx[l] < L)
+  static V permute(const float* p, const int32_t* idx) { return _mm512_permutexvar_ps(_mm512_loadu_si512(idx), _mm512_loadu_ps(p)); }
+  // lane l = m ? base[idx[l]] : 0
+  static V gather(M m, const float* base, const int32_t* idx) {
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_loadu_si512(idx), base, 4);
+  }
+};
+#elif defined(__AVX2__)
+struct DwVec {
+  static constexpr int L = 8;
+  using V = __m256;
+  using M = __m256i;
+  static M mask(uint32_t bits) {
+    const __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(int(bits)), sel), sel);
+  }
+  static V load(M m, const float* p) { return _mm256_maskload_ps(p, m); }
+  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(M m, float* p, V v) { _mm256_maskstore_ps(p, m, v); }
+  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V fma_masked(M m, V a, const float* p, V acc) {
+    return _mm256_fmadd_ps(_mm256_and_ps(a, _mm256_castsi256_ps(m)), _mm256_maskload_ps(p, m), acc);
+  }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V set1(float v) { return _mm256_set1_ps(v); }
+  static V zero() { return _mm256_setzero_ps(); }
+  static V permute(const float* p, const int32_t* idx) {
+    return _mm256_permutevar8x32_ps(_mm256_loadu_ps(p), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)));
+  }
+  static V gather(M m, const float* base, const int32_t* idx) {
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), base, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)), _mm256_castsi256_ps(m), 4);
+  }
+};
+#else
+struct DwVec {
+  static constexpr int L = 1;
+  using V = float;
+  using M = bool;
+  static M mask(uint32_t bits) { return (bits & 1u) != 0; }
+  static V load(M m, const float* p) { return m ? *p : 0.0f; }
+  static V loadu(const float* p) { return *p; }
+  static void store(M m, float* p, V v) { if (m) *p = v; }
+  static void storeu(float* p, V v) { *p = v; }
+  static V fma_masked(M m, V a, const float* p, V acc) { return m ? a * *p + acc : acc; }
+  static V add(V a, V b) { return a + b; }
+  static V set1(float v) { return v; }
+  static V zero() { return 0.0f; }
+  static V permute(const float* p, const int32_t* idx) { return p[idx[0]]; }
+  static V gather(M m, const float* base, const int32_t* idx) { return m ? base[idx[0]] : 0.0f; }
+};
+#endif
+
+static constexpr uint32_t kDwFull = DwVec::L == 32 ? ~0u : (1u << DwVec::L) - 1u;
+
+// Channels per cache block (a whole number of units, about kDwBlockFloats outputs per image).
+static constexpr int64_t kDwBlockFloats = 1024;
+static inline int64_t dw_block_channels(int64_t ohw) {
+  const int64_t unit = dw_unit_channels(ohw, DwVec::L);
+  return unit * std::max<int64_t>(1, kDwBlockFloats / (unit * ohw));
+}
+
+// Lane masks of one unit: bits[v * ntaps + t] says which lanes of vector v may read tap t. The
+// forward pass (and the weight gradient) read the phase planes of x; the input gradient reads dy.
+// lane[v * L + l]: lane l's channel minus the channel of lane 0 (all 0: one channel, single[v]).
+// Cached per thread by geometry (everything but batch and channels decides the masks).
+struct DwMaskTable {
+  bool input_grad = false;
+  int64_t key[12] = {};
+  int64_t period = 0;  // vectors per unit
+  std::vector<uint32_t> bits;
+  std::vector<int32_t> lane;
+  std::vector<uint8_t> single;
+};
+
+static const DwMaskTable& dw_masks(const DwPlan& p, bool input_grad) {
+  thread_local DwMaskTable cache[2];
+  const ConvGeom& g = p.g;
+  const int64_t key[12] = {g.h, g.w, g.r, g.s, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
+  DwMaskTable& m = cache[input_grad ? 1 : 0];
+  if (m.period > 0 && std::equal(key, key + 12, m.key)) return m;
+  std::copy(key, key + 12, m.key);
+  m.input_grad = input_grad;
+  const int64_t ohw = p.ohw, L = DwVec::L;
+  m.period = dw_unit_channels(ohw, DwVec::L) * ohw / L;
+  m.bits.assign(size_t(m.period * p.ntaps), 0u);
+  m.lane.assign(size_t(m.period * L), 0);
+  m.single.assign(size_t(m.period), 1);
+  for (int64_t v = 0; v < m.period; v++) {
+    for (int64_t l = 0; l < L; l++) {
+      m.lane[size_t(v * L + l)] = int32_t((v * L + l) / ohw - (v * L) / ohw);
+      if (m.lane[size_t(v * L + l)] != 0) m.single[size_t(v)] = 0;
+      const int64_t cell = (v * L + l) % ohw, i = cell / g.ow, j = cell - i * g.ow;
+      for (int t = 0; t < p.ntaps; t++) {
+        const DwTap& tp = p.taps[t];
+        int64_t yy, xx, hy, hx;
+        if (input_grad) { yy = i - tp.qy; xx = j - tp.qx; hy = g.oh; hx = g.ow; }
+        else { yy = i + tp.qy; xx = j + tp.qx; hy = p.rows[tp.phase / g.sw]; hx = p.cols[tp.phase % g.sw]; }
+        if (yy >= 0 && yy < hy && xx >= 0 && xx < hx) m.bits[size_t(v * p.ntaps + t)] |= 1u << l;
+      }
+    }
+  }
+  return m;
+}
+
+// The weights of a block's channels [blk, blk + nc) by tap: row t (a plan tap) holds
+// w[blk + c][taps[t].widx] at column c, row ntaps the bias (zeros without one); rows are nc + L
+// long, zero past nc, so a vector's lanes past the last channel read zeros.
+static const float* dw_weight_rows(const DwPlan& p, const float* w, const float* bias, int64_t blk, int64_t nc, int64_t* ld) {
+  thread_local std::vector<float> rows;
+  const int64_t T = p.ntaps, stride = nc + DwVec::L;
+  rows.assign(size_t((T + 1) * stride), 0.0f);
+  for (int64_t t = 0; t < T; t++)
+    for (int64_t c = 0; c < nc; c++) rows[size_t(t * stride + c)] = w[(blk + c) * T + p.taps[t].widx];
+  if (bias)
+    for (int64_t c = 0; c < nc; c++) rows[size_t(T * stride + c)] = bias[blk + c];
+  *ld = stride;
+  return rows.data();
+}
+
+// Vector v's lane values of weight row `row` (channel of lane 0: c, relative to the block).
+static inline DwVec::V dw_lanes(const DwMaskTable& mt, int64_t pv, const float* row, int64_t c) {
+  return mt.single[size_t(pv)] ? DwVec::set1(row[c]) : DwVec::permute(row + c, mt.lane.data() + pv * DwVec::L);
+}
+
+// A block of flat indices [0, floats), images [0, nb):
+//   out[b][q] = bias + sum over taps t of w[t] * src[b][q + off[t]] (masked),
+// over the run of plan taps [t0, t0 + nt) (NT > 0: nt == NT, fixed); weights from dw_weight_rows.
+template <int NT>
+static void dw_shift_sum(const DwPlan& p, int nt_rt, const int64_t* off, const DwMaskTable& mt, int t0,
+                         const float* wrows, int64_t ldw, bool bias, int64_t floats,
+                         const float* src, int64_t src_img, float* out, int64_t out_img, int64_t nb) {
+  using D = DwVec;
+  constexpr int L = D::L;
+  constexpr int kCap = NT > 0 ? NT : DwPlan::kMaxTaps;
+  const int nt = NT > 0 ? NT : nt_rt;
+  const int64_t nv = (floats + L - 1) / L;
+  for (int64_t v = 0; v < nv; v++) {
+    const int64_t q = v * L;
+    const uint32_t tail = q + L <= floats ? kDwFull : (1u << (floats - q)) - 1u;
+    D::V wv[kCap];
+    D::M mk[kCap];
+    const int64_t pv = v % mt.period, c = q / p.ohw;
+    for (int t = 0; t < nt; t++) wv[t] = dw_lanes(mt, pv, wrows + (t0 + t) * ldw, c);
+    const D::V bv = bias ? dw_lanes(mt, pv, wrows + p.ntaps * ldw, c) : D::zero();
+    const uint32_t* mrow = mt.bits.data() + pv * p.ntaps + t0;
+    for (int t = 0; t < nt; t++) mk[t] = D::mask(mrow[t] & tail);
+    const float* s = src + q;
+    float* o = out + q;
+    const D::M st = D::mask(tail);
+    // two images at a time, each summed in two chains (even and odd taps): four independent
+    // FMA chains instead of one chain of nt dependent FMAs per image
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2, s += 2 * src_img, o += 2 * out_img) {
+      D::V a0 = bv, a1 = D::zero(), c0 = bv, c1 = D::zero();
+      const float* s1 = s + src_img;
+      for (int t = 0; t + 1 < nt; t += 2) {
+        a0 = D::fma_masked(mk[t], wv[t], s + off[t], a0);
+        c0 = D::fma_masked(mk[t], wv[t], s1 + off[t], c0);
+        a1 = D::fma_masked(mk[t + 1], wv[t + 1], s + off[t + 1], a1);
+        c1 = D::fma_masked(mk[t + 1], wv[t + 1], s1 + off[t + 1], c1);
+      }
+      if (nt & 1) {
+        a0 = D::fma_masked(mk[nt - 1], wv[nt - 1], s + off[nt - 1], a0);
+        c0 = D::fma_masked(mk[nt - 1], wv[nt - 1], s1 + off[nt - 1], c0);
+      }
+      if (tail == kDwFull) { D::storeu(o, D::add(a0, a1)); D::storeu(o + out_img, D::add(c0, c1)); }
+      else { D::store(st, o, D::add(a0, a1)); D::store(st, o + out_img, D::add(c0, c1)); }
+    }
+    if (b < nb) {
+      D::V a0 = bv, a1 = D::zero();
+      for (int t = 0; t + 1 < nt; t += 2) {
+        a0 = D::fma_masked(mk[t], wv[t], s + off[t], a0);
+        a1 = D::fma_masked(mk[t + 1], wv[t + 1], s + off[t + 1], a1);
+      }
+      if (nt & 1) a0 = D::fma_masked(mk[nt - 1], wv[nt - 1], s + off[nt - 1], a0);
+      D::store(st, o, D::add(a0, a1));
+    }
+  }
+}
+
+// Weight-gradient partials of a block: lacc[v][t][lane] (+)= sum over images of
+// dy[b][q] * src[b][q + off[t]] for the vector at q = v * L (all taps, in plan order).
+template <int NT>
+static void dw_shift_dot(const DwPlan& p, int nt_rt, const int64_t* off, const DwMaskTable& mt, int64_t floats,
+                         const float* src, int64_t src_img, const float* dy, int64_t dy_img, int64_t nb, float* lacc, bool first) {
+  using D = DwVec;
+  constexpr int L = D::L;
+  constexpr int kCap = NT > 0 ? NT : DwPlan::kMaxTaps;
+  const int nt = NT > 0 ? NT : nt_rt;
+  const int64_t nv = (floats + L - 1) / L;
+  for (int64_t v = 0; v < nv; v++) {
+    const int64_t q = v * L;
+    const uint32_t tail = q + L <= floats ? kDwFull : (1u << (floats - q)) - 1u;
+    D::V acc[kCap];
+    D::M mk[kCap];
+    const uint32_t* mrow = mt.bits.data() + (v % mt.period) * p.ntaps;
+    for (int t = 0; t < nt; t++) { mk[t] = D::mask(mrow[t] & tail); acc[t] = D::zero(); }
+    const D::M st = D::mask(tail);
+    const float* s = src + q;
+    const float* d = dy + q;
+    for (int64_t b = 0; b < nb; b++, s += src_img, d += dy_img) {
+      const D::V dv = tail == kDwFull ? D::loadu(d) : D::load(st, d);
+      for (int t = 0; t < nt; t++) acc[t] = D::fma_masked(mk[t], dv, s + off[t], acc[t]);
+    }
+    float* la = lacc + v * nt * L;
+    for (int t = 0; t < nt; t++) D::storeu(la + t * L, first ? acc[t] : D::add(D::loadu(la + t * L), acc[t]));
+  }
+}
+
+// Calls fn(std::integral_constant<int, NT>) with NT = nt for the common tap counts, else NT = 0.
+template <class F>
+static inline void dw_with_taps(int nt, F&& fn) {
+  switch (nt) {
+    case 1: fn(std::integral_constant<int, 1>{}); break;
+    case 2: fn(std::integral_constant<int, 2>{}); break;
+    case 3: fn(std::integral_constant<int, 3>{}); break;
+    case 4: fn(std::integral_constant<int, 4>{}); break;
+    case 6: fn(std::integral_constant<int, 6>{}); break;
+    case 9: fn(std::integral_constant<int, 9>{}); break;
+    default: fn(std::integral_constant<int, 0>{}); break;
+  }
+}
+
+// Where staging reads and writes, for blocks of nc channels (cached per thread by geometry and nc):
+//   in[ph][k]   offset in the block's input (nc * h*w floats from channel blk) of cell k of phase
+//               plane ph (k = c * ohw + i * ow + j), valid where the cell is an image pixel;
+//   out[k]      offset in the staged planes (ph * plane + cell) of input pixel k, valid where some
+//               tap reads its phase (the input gradient of the other pixels is zero).
+struct DwStageTable {
+  int64_t key[13] = {};
+  bool filled = false;
+  std::vector<int32_t> in, out;
+  std::vector<uint32_t> in_bits, out_bits;  // per vector
+};
+
+static const DwStageTable& dw_stage_table(const DwPlan& p, int64_t nc, int64_t plane) {
+  thread_local DwStageTable cache[2];
+  thread_local int next = 0;
+  const ConvGeom& g = p.g;
+  const int64_t key[13] = {g.h, g.w, g.r, g.s, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, nc};
+  for (DwStageTable& t : cache)
+    if (t.filled && std::equal(key, key + 13, t.key)) return t;
+  DwStageTable& t = cache[next];
+  next = (next + 1) % 2;
+  std::copy(key, key + 13, t.key);
+  t.filled = true;
+  const int64_t L = DwVec::L, hw = g.h * g.w, xf = nc * hw, xv = (xf + L - 1) / L;
+  t.in.assign(size_t(p.nphases * plane), 0);
+  t.in_bits.assign(size_t(p.nphases * plane / L), 0u);
+  for (int ph = 0; ph < p.nphases; ph++) {
+    if (!p.used[ph]) continue;
+    const int64_t a = ph / g.sw, e = ph % g.sw;
+    for (int64_t k = 0; k < nc * p.ohw; k++) {
+      const int64_t c = k / p.ohw, cell = k - c * p.ohw, i = cell / g.ow, j = cell - i * g.ow;
+      if (i >= p.rows[a] || j >= p.cols[e]) continue;
+      t.in[size_t(ph * plane + k)] = int32_t(c * hw + (i * g.sh + a) * g.w + j * g.sw + e);
+      t.in_bits[size_t((ph * plane + k) / L)] |= 1u << ((ph * plane + k) % L);
+    }
+  }
+  t.out.assign(size_t(xv * L), 0);
+  t.out_bits.assign(size_t(xv), 0u);
+  for (int64_t k = 0; k < xf; k++) {
+    const int64_t c = k / hw, pix = k - c * hw, iy = pix / g.w, ix = pix - iy * g.w;
+    const int64_t ph = (iy % g.sh) * g.sw + ix % g.sw;
+    if (!p.used[ph]) continue;
+    t.out[size_t(k)] = int32_t(ph * plane + c * p.ohw + (iy / g.sh) * g.ow + ix / g.sw);
+    t.out_bits[size_t(k / L)] |= 1u << (k % L);
+  }
+  return t;
+}
+
+// Phase planes of channels [blk, blk + nc) of images [b0, b0 + nb) of x into st: image b,
+// phase ph at st + (b * nphases + ph) * plane, channel c at + c * ohw, cell (i, j) at + i * ow + j.
+// Cells that are not image pixels are zero (no valid lane reads them).
+static void dw_stage_phases(const DwPlan& p, const float* x, int64_t b0, int64_t nb, int64_t blk, int64_t nc, float* st, int64_t plane) {
+  const DwStageTable& t = dw_stage_table(p, nc, plane);
+  const int64_t hw = p.g.h * p.g.w, L = DwVec::L;
+  for (int64_t b = 0; b < nb; b++) {
+    const float* xb = x + ((b0 + b) * p.g.c + blk) * hw;
+    for (int ph = 0; ph < p.nphases; ph++) {
+      if (!p.used[ph]) continue;
+      float* d = st + (b * p.nphases + ph) * plane;
+      const int32_t* idx = t.in.data() + ph * plane;
+      const uint32_t* bits = t.in_bits.data() + ph * plane / L;
+      for (int64_t u = 0; u < plane / L; u++) DwVec::storeu(d + u * L, DwVec::gather(DwVec::mask(bits[u]), xb, idx + u * L));
+    }
+  }
+}
+
+// The inverse for the input gradient: phase planes in st back into the image layout of dx
+// (images [b0, b0 + nb), channels [blk, blk + nc)); pixels of phases no tap reads are zero.
+static void dw_unstage_phases(const DwPlan& p, const float* st, int64_t plane, float* dx, int64_t b0, int64_t nb, int64_t blk, int64_t nc) {
+  const DwStageTable& t = dw_stage_table(p, nc, plane);
+  const int64_t hw = p.g.h * p.g.w, L = DwVec::L, xf = nc * hw;
+  for (int64_t b = 0; b < nb; b++) {
+    float* d = dx + ((b0 + b) * p.g.c + blk) * hw;
+    const float* sb = st + b * p.nphases * plane;
+    int64_t u = 0;
+    for (; (u + 1) * L <= xf; u++) DwVec::storeu(d + u * L, DwVec::gather(DwVec::mask(t.out_bits[size_t(u)]), sb, t.out.data() + u * L));
+    if (u * L < xf)
+      DwVec::store(DwVec::mask((1u << (xf - u * L)) - 1u), d + u * L, DwVec::gather(DwVec::mask(t.out_bits[size_t(u)]), sb, t.out.data() + u * L));
+  }
+}
+
+// Images per call of the shift kernels on unstaged planes; floats per staged phase plane of a
+// block (a whole number of vectors), and images per staged group (about 256 KB of stage).
+static constexpr int64_t kDwDirectImages = 8;
+static inline int64_t dw_plane_floats(int64_t floats) { return (floats + 15) / 16 * 16; }
+static inline int64_t dw_stage_images(const DwPlan& p, int64_t plane) {
+  return std::max<int64_t>(1, std::min<int64_t>(p.g.n, (int64_t(64) << 10) / (p.nphases * plane)));
+}
+
+// y channels [c0, c1) of every image.
+static void dwc_forward(const DwPlan& p, const float* x, const float* w, const float* bias, float* y, int64_t c0, int64_t c1) {
+  const ConvGeom& g = p.g;
+  const DwMaskTable& mt = dw_masks(p, false);
+  const int64_t cblk = dw_block_channels(p.ohw), hw = g.h * g.w;
+  thread_local std::vector<float> stage;
+  int64_t off[DwPlan::kMaxTaps];
+  for (int64_t blk = c0; blk < c1; blk += cblk) {
+    const int64_t nc = std::min(cblk, c1 - blk), floats = nc * p.ohw;
+    float* yb = y + blk * p.ohw;
+    int64_t ldw;
+    const float* wr = dw_weight_rows(p, w, bias, blk, nc, &ldw);
+    if (p.direct) {
+      for (int t = 0; t < p.ntaps; t++) off[t] = p.taps[t].qy * g.ow + p.taps[t].qx;
+      for (int64_t b0 = 0; b0 < g.n; b0 += kDwDirectImages) {
+        dw_with_taps(p.ntaps, [&](auto k) {
+          dw_shift_sum<decltype(k)::value>(p, p.ntaps, off, mt, 0, wr, ldw, bias != nullptr, floats, x + (b0 * g.c + blk) * hw, g.c * hw,
+                                           yb + b0 * g.c * p.ohw, g.c * p.ohw, std::min(kDwDirectImages, g.n - b0));
+        });
+      }
+      continue;
+    }
+    const int64_t plane = dw_plane_floats(floats), group = dw_stage_images(p, plane);
+    stage.resize(size_t(group * p.nphases * plane));
+    for (int t = 0; t < p.ntaps; t++) off[t] = p.taps[t].phase * plane + p.taps[t].qy * g.ow + p.taps[t].qx;
+    for (int64_t b0 = 0; b0 < g.n; b0 += group) {
+      const int64_t nb = std::min(group, g.n - b0);
+      dw_stage_phases(p, x, b0, nb, blk, nc, stage.data(), plane);
+      dw_with_taps(p.ntaps, [&](auto k) {
+        dw_shift_sum<decltype(k)::value>(p, p.ntaps, off, mt, 0, wr, ldw, bias != nullptr, floats, stage.data(), p.nphases * plane,
+                                         yb + b0 * g.c * p.ohw, g.c * p.ohw, nb);
+      });
+    }
+  }
+}
+
+// dx channels [c0, c1) of every image (overwritten).
+static void dwc_backward_input(const DwPlan& p, const float* dy, const float* w, float* dx, int64_t c0, int64_t c1) {
+  const ConvGeom& g = p.g;
+  const DwMaskTable& mt = dw_masks(p, true);
+  const int64_t cblk = dw_block_channels(p.ohw), hw = g.h * g.w;
+  thread_local std::vector<float> stage;
+  int64_t off[DwPlan::kMaxTaps];
+  for (int t = 0; t < p.ntaps; t++) off[t] = -(p.taps[t].qy * g.ow + p.taps[t].qx);
+  for (int64_t blk = c0; blk < c1; blk += cblk) {
+    const int64_t nc = std::min(cblk, c1 - blk), floats = nc * p.ohw;
+    const float* dyb = dy + blk * p.ohw;
+    int64_t ldw;
+    const float* wr = dw_weight_rows(p, w, nullptr, blk, nc, &ldw);
+    if (p.direct) {
+      for (int64_t b0 = 0; b0 < g.n; b0 += kDwDirectImages) {
+        dw_with_taps(p.ntaps, [&](auto k) {
+          dw_shift_sum<decltype(k)::value>(p, p.ntaps, off, mt, 0, wr, ldw, false, floats, dyb + b0 * g.c * p.ohw, g.c * p.ohw,
+                                           dx + (b0 * g.c + blk) * hw, g.c * hw, std::min(kDwDirectImages, g.n - b0));
+        });
+      }
+      continue;
+    }
+    const int64_t plane = dw_plane_floats(floats), group = dw_stage_images(p, plane);
+    stage.resize(size_t(group * p.nphases * plane));
+    for (int64_t b0 = 0; b0 < g.n; b0 += group) {
+      const int64_t nb = std::min(group, g.n - b0);
+      for (int t0 = 0; t0 < p.ntaps;) {  // one run of taps per phase
+        int t1 = t0;
+        while (t1 < p.ntaps && p.taps[t1].phase == p.taps[t0].phase) t1++;
+        const int64_t ph = p.taps[t0].phase;
+        dw_with_taps(t1 - t0, [&](auto k) {
+          dw_shift_sum<decltype(k)::value>(p, t1 - t0, off + t0, mt, t0, wr, ldw, false, floats, dyb + b0 * g.c * p.ohw, g.c * p.ohw,
+                                           stage.data() + ph * plane, p.nphases * plane, nb);
+        });
+        t0 = t1;
+      }
+      dw_unstage_phases(p, stage.data(), plane, dx, b0, nb, blk, nc);
+    }
+  }
+}
+
+// dw channels [c0, c1) (overwritten), summed over every image.
+static void dwc_backward_weight(const DwPlan& p, const float* x, const float* dy, float* dw, int64_t c0, int64_t c1) {
+  const ConvGeom& g = p.g;
+  const DwMaskTable& mt = dw_masks(p, false);
+  const int64_t cblk = dw_block_channels(p.ohw), hw = g.h * g.w, L = DwVec::L, T = p.ntaps;
+  thread_local std::vector<float> stage, lacc;
+  thread_local std::vector<double> sums;
+  int64_t off[DwPlan::kMaxTaps];
+  for (int64_t blk = c0; blk < c1; blk += cblk) {
+    const int64_t nc = std::min(cblk, c1 - blk), floats = nc * p.ohw, nv = (floats + L - 1) / L;
+    lacc.resize(size_t(nv * T * L));
+    const float* dyb = dy + blk * p.ohw;
+    if (p.direct) {
+      for (int t = 0; t < T; t++) off[t] = p.taps[t].qy * g.ow + p.taps[t].qx;
+      for (int64_t b0 = 0; b0 < g.n; b0 += kDwDirectImages) {
+        dw_with_taps(p.ntaps, [&](auto k) {
+          dw_shift_dot<decltype(k)::value>(p, p.ntaps, off, mt, floats, x + (b0 * g.c + blk) * hw, g.c * hw, dyb + b0 * g.c * p.ohw, g.c * p.ohw,
+                                           std::min(kDwDirectImages, g.n - b0), lacc.data(), b0 == 0);
+        });
+      }
+    } else {
+      const int64_t plane = dw_plane_floats(floats), group = dw_stage_images(p, plane);
+      stage.resize(size_t(group * p.nphases * plane));
+      for (int t = 0; t < T; t++) off[t] = p.taps[t].phase * plane + p.taps[t].qy * g.ow + p.taps[t].qx;
+      for (int64_t b0 = 0; b0 < g.n; b0 += group) {
+        const int64_t nb = std::min(group, g.n - b0);
+        dw_stage_phases(p, x, b0, nb, blk, nc, stage.data(), plane);
+        dw_with_taps(p.ntaps, [&](auto k) {
+          dw_shift_dot<decltype(k)::value>(p, p.ntaps, off, mt, floats, stage.data(), p.nphases * plane, dyb + b0 * g.c * p.ohw, g.c * p.ohw,
+                                           nb, lacc.data(), b0 == 0);
+        });
+      }
+    }
+    // lanes to channels: flat index blk * ohw + v * L + l belongs to channel blk + (v * L + l) / ohw
+    sums.assign(size_t(nc * T), 0.0);
+    for (int64_t v = 0; v < nv; v++) {
+      for (int64_t l = 0; l < L && v * L + l < floats; l++) {
+        const int64_t c = (v * L + l) / p.ohw;
+        for (int64_t t = 0; t < T; t++) sums[size_t(c * T + p.taps[t].widx)] += lacc[size_t((v * T + t) * L + l)];
+      }
+    }
+    for (int64_t i = 0; i < nc * T; i++) dw[blk * T + i] = float(sums[size_t(i)]);
+  }
+}
+
+inline void fill_depthwise(Kernels& k) {
+  k.dwc_lanes = DwVec::L;
+  k.dwc_forward = dwc_forward;
+  k.dwc_backward_input = dwc_backward_input;
+  k.dwc_backward_weight = dwc_backward_weight;
+  k.dw_forward = dw_forward;
+  k.dw_backward_input = dw_backward_input;
+  k.dw_backward_weight = dw_backward_weight;
+}
+
+#pragma GCC diagnostic pop
