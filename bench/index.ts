@@ -62,4 +62,11 @@ async function main(): Promise<void> {
   if (json) console.log(JSON.stringify(results, null, 2));
 }
 
-await main();
+// One line on a mistake (exit 2 for a bad flag, 1 otherwise); the stack only with --verbose.
+try {
+  await main();
+} catch (e) {
+  const message = (e as Error).message ?? String(e);
+  console.error(process.argv.includes('--verbose') ? (e as Error).stack ?? message : message);
+  process.exitCode = /^bench: --/.test(message) ? 2 : 1;
+}

@@ -29,8 +29,10 @@ test('train --help documents every option with its default', async () => {
   assert.equal(TRAIN_OPTIONS.length, (r.stdout.match(/\(default: /g) ?? []).length, 'one default per option');
   assert.match(r.stdout, /sgd\|adam\|adamw\|rmsprop/);
   assert.match(r.stdout, /none\|step\|multistep\|exponential\|cosine\|onecycle\|plateau/);
-  for (const c of ['eval', 'resume', 'models', 'checkpoints', 'bench']) {
-    const h = await odyssey([c, '--help']);
+  const commands = ['eval', 'resume', 'models', 'checkpoints', 'bench'];
+  const helps = await Promise.all(commands.map((c) => odyssey([c, '--help'])));
+  for (const [i, c] of commands.entries()) {
+    const h = helps[i]!;
     assert.equal(h.code, 0, `${c} --help`);
     assert.match(h.stdout, new RegExp(`^Usage: odyssey ${c}`));
   }
@@ -55,6 +57,7 @@ test('usage errors exit 2 with one message naming the option and the expected va
     [['resume'], /expected one run directory/],
     [['resume', 'nowhere'], /nowhere is not a run directory/],
     [['checkpoints', 'nowhere'], /no such directory nowhere/],
+    [['bench', '--only', 'nowhere'], /bench: --only expects one of peak, sgemm, conv/],
     [['fly'], /unknown command 'fly'; expected one of train, eval, resume, models, checkpoints, bench/],
   ];
   const results = await Promise.all(cases.map(([args]) => odyssey(args)));
