@@ -30,6 +30,17 @@ struct ReducePartial {
   int64_t index;
 };
 
+// gemm: where a micro-kernel's block of C goes and how it is updated (see gemm_ukernel).
+struct GemmTile {
+  float* c0;             // row 0 of the first nr/2 columns ...
+  float* c1;             // ... and of the last nr/2 (c0 + nr/2 when contiguous)
+  int64_t ldc;           // floats between rows
+  int cols;              // valid columns, 1..nr
+  float alpha, beta;
+  const float* bias;     // per row, or nullptr
+  const float* a_next;   // the next A sliver, prefetched while this one runs (or nullptr)
+};
+
 struct Kernels {
   const char* isa = "none";
   // Families append their entries below (keep one block per family).
@@ -64,10 +75,11 @@ struct Kernels {
   // softmax / log-softmax (kernels/softmax.inl) over [outer, dim, inner]: rows [o0, o1), columns [i0, i1)
   void (*softmax_f32)(const float* x, float* y, int64_t dim, int64_t inner, int64_t o0, int64_t o1, int64_t i0, int64_t i1, bool log) = nullptr;
   void (*softmax_bwd_f32)(const float* y, const float* dy, float* dx, int64_t dim, int64_t inner, int64_t o0, int64_t o1, int64_t i0, int64_t i1, bool log) = nullptr;
-  // gemm (kernels/gemm.inl; driver in gemm/gemm.cc): micro-kernel shape, depth block, kernels
-  int gemm_mr = 0, gemm_nr = 0, gemm_kc = 0;
-  // rows (1..mr) x nr block: C = alpha * A B + beta * C (beta == 0: C not read) + bias[i] (if not null)
-  void (*gemm_ukernel)(int rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta, const float* bias) = nullptr;
+  // gemm (kernels/gemm.inl; driver in gemm/gemm.cc): micro-kernel shape, kernels
+  int gemm_mr = 0, gemm_nr = 0;
+  // rows (1..mr) x t.cols block: C = alpha * A B + beta * C (beta == 0: C not read) + bias[i] (if
+  // not null); A packed (a[p * mr + i]), B row p at b + p * ldb (packed: ldb = nr)
+  void (*gemm_ukernel)(int rows, int64_t kc, const float* a, const float* b, int64_t ldb, const GemmTile& t) = nullptr;
   // ceil(rn / w) packed slivers: element (i, p) at src[i * rs + p * ks] -> dst[(i / w) * kc * w + p * w + i % w]
   void (*gemm_pack)(const float* src, int64_t rs, int64_t ks, int rn, int64_t kc, int w, float* dst) = nullptr;
   // independent FMA chains for `iters` rounds; returns the flops done (result stored to *sink)

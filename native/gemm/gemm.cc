@@ -1,13 +1,16 @@
 // The SGEMM driver (BLIS-style blocking) over the ISA micro-kernel and packers (kernels/gemm.inl).
 //
-//   for each column block of C (NC columns of B):
-//     for each depth block (kc <= KC):
-//       pack the B block (kc x NC) and the A block (MC x kc) into shared, aligned slivers  [parallel]
-//       compute the MC x NC block as a grid of tasks; a task owns about MC/tm rows and NB columns,
-//       so its B slivers (kc x NB) stay in its core's L2 while one A sliver (kc x MR) sits in L1   [parallel]
+//   for each column block of C (nc columns of B, sized so the packed block stays in L2):
+//     for each depth block (kc, sized so an A sliver stays in L1 while B slivers stream past):
+//       pack the B block (kc x nc) into slivers                                      [parallel]
+//       for each chunk of A slivers (a few MR-row slivers, packed by whoever takes the chunk):
+//         run every A sliver of the chunk against every B sliver of the block          [parallel]
 //
-// Two fork-joins per block keep the threads in step without barriers; the blocks are large enough
-// that this costs well under a percent. Buffers are thread-local and reused across calls.
+// Rows of A come in MR-row slivers; a short remainder is merged with the last full sliver and the
+// pair split in two near-equal slivers (M = 64 runs as 4 x 12 + 2 x 8, not 5 x 12 + 4), since a
+// kernel with few rows is starved of FMAs per loaded B vector. The micro-kernel writes its tile of
+// C directly, with masks at the N edge and one address per column half, so a tile may straddle two
+// column segments (images of a batch) at its middle. Buffers are thread-local and reused.
 #include "gemm/gemm.h"
 
 #include <algorithm>
@@ -15,19 +18,75 @@
 
 #include "dispatch.h"
 #include "gemm/aligned_buffer.h"
+#include "gemm/cache_info.h"
 #include "threadpool.h"
 
 namespace ody {
 namespace {
 
-constexpr int64_t kNC = 768;   // columns of B per packed block: kc x 768 floats (<= 1.2 MB) stay in L2
-constexpr int64_t kMC = 3072;  // rows of A per packed block (a multiple of every MR)
-constexpr int64_t kNB = 256;   // columns per compute task
 constexpr int kMaxTile = 16 * 64;
 
 thread_local AlignedBuffer tl_apack, tl_bpack;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Block sizes for this CPU's caches (bytes of float32 panels):
+//   kc: an A sliver (MR x kc) takes about a quarter of L1, leaving room for the streaming B sliver;
+//   nc: the packed B block (kc x nc) takes about half of L2;
+//   mc: a chunk of packed A slivers, a few of them, so they stay in L2 beside the B block.
+struct Blocking {
+  int64_t kc, nc, mc;
+};
+
+Blocking blocking(int mr, int nr) {
+  const CacheSizes& cs = cache_sizes();
+  Blocking b;
+  b.kc = std::clamp<int64_t>(cs.l1d / 4 / (4 * mr) / 16 * 16, 128, 512);
+  b.nc = std::clamp<int64_t>(cs.l2 / 2 / (4 * b.kc) / nr * nr, 4 * int64_t(nr), 8192);
+  b.mc = std::max<int64_t>(mr, (cs.l2 / 16 / (4 * b.kc)) / mr * mr);
+  return b;
+}
+
+// The slivers of A's rows: nfull slivers of MR rows, then up to two tail slivers.
+struct RowPlan {
+  int mr;
+  int64_t nfull;
+  int tail1, tail2;  // rows of the tail slivers (0: none)
+
+  RowPlan(int64_t m, int mr_) : mr(mr_), nfull(m / mr_), tail1(0), tail2(0) {
+    const int rem = int(m % mr);
+    if (rem > 0 && 2 * rem < mr && nfull > 0) {
+      nfull--;
+      tail1 = (mr + rem + 1) / 2;
+      tail2 = mr + rem - tail1;
+    } else {
+      tail1 = rem;
+    }
+  }
+  int64_t count() const { return nfull + (tail1 > 0) + (tail2 > 0); }
+  int64_t row0(int64_t s) const { return s <= nfull ? s * mr : nfull * mr + tail1; }
+  int rows(int64_t s) const { return s < nfull ? mr : s == nfull ? tail1 : tail2; }
+};
+
+// Packs `rows` rows of the operand from row r0 (depth [pc, pc + kc)) as slivers of w.
+void pack_rows(const Kernels& kt, const GemmOperand& op, int64_t r0, int64_t rows, int64_t pc, int64_t kc, int w,
+               float* dst) {
+  if (op.pack) {
+    for (int64_t s = 0; s * w < rows; s++)
+      op.pack(op.ctx, op.first_row + r0 + s * w, int(std::min<int64_t>(w, rows - s * w)), pc, kc, w, dst + s * kc * w);
+  } else {
+    kt.gemm_pack(op.p + (op.first_row + r0) * op.rs + pc * op.ks, op.rs, op.ks, int(rows), kc, w, dst);
+  }
+}
+
+// A slivers [s0, s1) of the plan into dst, one after another (kc x MR floats each).
+void pack_a(const Kernels& kt, const GemmOperand& a, const RowPlan& rp, int64_t s0, int64_t s1, int64_t pc, int64_t kc,
+            float* dst) {
+  const int64_t f1 = std::min(s1, rp.nfull);
+  if (f1 > s0) pack_rows(kt, a, s0 * rp.mr, (f1 - s0) * rp.mr, pc, kc, rp.mr, dst);
+  for (int64_t s = std::max(s0, rp.nfull); s < s1; s++)
+    pack_rows(kt, a, rp.row0(s), rp.rows(s), pc, kc, rp.mr, dst + (s - s0) * kc * rp.mr);
+}
 
 // Pointer to C(i, j) and how many columns from j stay contiguous (within j's segment).
 inline float* c_at(const GemmOutput& c, int64_t i, int64_t j, int64_t* run) {
@@ -36,6 +95,18 @@ inline float* c_at(const GemmOutput& c, int64_t i, int64_t j, int64_t* run) {
   const int64_t s = j / c.seg, off = j - s * c.seg;
   *run = c.seg - off;
   return c.c + i * c.ldc + s * c.seg_stride + off;
+}
+
+// Points the tile at C(i, j); false when a column half of the tile is not contiguous in C.
+inline bool locate(const GemmOutput& c, int64_t i, int64_t j, int cols, int half, GemmTile& t) {
+  int64_t run0;
+  t.c0 = c_at(c, i, j, &run0);
+  if (cols <= half) { t.c1 = t.c0; return run0 >= cols; }
+  if (run0 < half) return false;
+  if (run0 >= cols) { t.c1 = t.c0 + half; return true; }
+  int64_t run1;
+  t.c1 = c_at(c, i, j + half, &run1);
+  return run1 >= cols - half;
 }
 
 // Writes rows x cols of a tile held in tmp (row stride nr) into C with the epilogue applied.
@@ -78,6 +149,105 @@ void scale_output(int64_t m, int64_t n, float beta, const GemmOutput& c) {
   });
 }
 
+// One depth block of the product for A slivers [sa0, sa1) (packed at apack) against B slivers
+// [sb0, sb1) of the packed block starting at column jc.
+struct BlockArgs {
+  const Kernels* kt;
+  const RowPlan* rp;
+  const GemmOutput* c;
+  int64_t n, jc, kc;
+  float alpha, beta;
+  const float* bias;  // rows of the whole product, or nullptr
+};
+
+void compute_block(const BlockArgs& g, int64_t sa0, int64_t sa1, const float* apack, int64_t sb0, int64_t sb1,
+                   const float* bpack) {
+  const Kernels& kt = *g.kt;
+  const int MR = kt.gemm_mr, NR = kt.gemm_nr, half = NR / 2;
+  alignas(64) float tmp[kMaxTile];
+  GemmTile t;
+  t.ldc = g.c->ldc;
+  t.alpha = g.alpha;
+  t.beta = g.beta;
+  for (int64_t sa = sa0; sa < sa1; sa++) {
+    const int64_t i = g.rp->row0(sa);
+    const int rows = g.rp->rows(sa);
+    const float* as = apack + (sa - sa0) * g.kc * MR;
+    const float* anext = sa + 1 < sa1 ? as + g.kc * MR : nullptr;
+    const float* bias = g.bias ? g.bias + i : nullptr;
+    for (int64_t sb = sb0; sb < sb1; sb++) {
+      const int64_t j = g.jc + sb * NR;
+      const int cols = int(std::min<int64_t>(NR, g.n - j));
+      const float* bs = bpack + sb * g.kc * NR;
+      t.cols = cols;
+      t.a_next = sb + 1 == sb1 ? anext : nullptr;
+      if (locate(*g.c, i, j, cols, half, t)) {
+        t.ldc = g.c->ldc;
+        t.alpha = g.alpha;
+        t.beta = g.beta;
+        t.bias = bias;
+        kt.gemm_ukernel(rows, g.kc, as, bs, NR, t);
+      } else {
+        GemmTile u = t;
+        u.c0 = tmp;
+        u.c1 = tmp + half;
+        u.ldc = NR;
+        u.alpha = 1.0f;
+        u.beta = 0.0f;
+        u.bias = nullptr;
+        kt.gemm_ukernel(rows, g.kc, as, bs, NR, u);
+        store_tile(*g.c, i, rows, j, cols, tmp, NR, g.alpha, g.beta, bias);
+      }
+    }
+  }
+}
+
+// The blocked product on `threads` threads sharing each packed B block.
+void gemm_blocked(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, const GemmOperand& b, float beta,
+                  const GemmOutput& c, int threads) {
+  const Kernels& kt = kernels();
+  const int MR = kt.gemm_mr, NR = kt.gemm_nr;
+  const Blocking bl = blocking(MR, NR);
+  const int64_t kblocks = ceil_div(k, bl.kc);
+  const int64_t kcb = ceil_div(k, kblocks);  // equal depth blocks: no thin last block
+  const int64_t jblocks = ceil_div(n, bl.nc);
+  const int64_t ncb = ceil_div(ceil_div(n, jblocks), NR) * NR;
+  const RowPlan rp(m, MR);
+  const int64_t nsa = rp.count();
+  // A chunks: about mc rows each, and at least a few per thread when threaded.
+  int64_t chunk = std::max<int64_t>(1, bl.mc / MR);
+  if (threads > 1) chunk = std::min(chunk, std::max<int64_t>(1, ceil_div(nsa, 4 * threads)));
+  const int64_t nchunks = ceil_div(nsa, chunk);
+  float* bpack = tl_bpack.get(size_t(ncb * kcb));
+  auto run_grid = [&](int64_t ntasks, auto&& fn) {
+    if (threads == 1) { for (int64_t t = 0; t < ntasks; t++) fn(t); }
+    else parallel_tasks(ntasks, fn);
+  };
+
+  for (int64_t jc = 0; jc < n; jc += ncb) {
+    const int64_t nc = std::min(ncb, n - jc);
+    const int64_t nsb = ceil_div(nc, NR);
+    for (int64_t pc = 0; pc < k; pc += kcb) {
+      const int64_t kc = std::min(kcb, k - pc);
+      const bool first = pc == 0;
+      // Pack the B block: runs of slivers (a plain-matrix run is packed in one call, reading
+      // source rows across the run).
+      const int64_t run = threads == 1 ? nsb : std::max<int64_t>(2, ceil_div(nsb, 4 * threads));
+      run_grid(ceil_div(nsb, run), [&](int64_t t) {
+        const int64_t s0 = t * run, s1 = std::min(nsb, s0 + run);
+        pack_rows(kt, b, jc + s0 * NR, std::min(nc - s0 * NR, (s1 - s0) * NR), pc, kc, NR, bpack + s0 * kc * NR);
+      });
+      const BlockArgs args{&kt, &rp, &c, n, jc, kc, alpha, first ? beta : 1.0f, first ? c.row_bias : nullptr};
+      run_grid(nchunks, [&](int64_t t) {
+        const int64_t sa0 = t * chunk, sa1 = std::min(nsa, sa0 + chunk);
+        float* apack = tl_apack.get(size_t(chunk * kc * MR));
+        pack_a(kt, a, rp, sa0, sa1, pc, kc, apack);
+        compute_block(args, sa0, sa1, apack, 0, nsb, bpack);
+      });
+    }
+  }
+}
+
 }  // namespace
 
 void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, const GemmOperand& b, float beta,
@@ -86,18 +256,14 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, c
   if (k <= 0 || alpha == 0.0f) { scale_output(m, n, beta, c); return; }
   const Kernels& kt = kernels();
   const int MR = kt.gemm_mr, NR = kt.gemm_nr;
-  const int64_t kblocks = ceil_div(k, kt.gemm_kc);
-  const int64_t kcb = ceil_div(k, kblocks);  // equal depth blocks: no thin last block
-  const int64_t nc_max = std::min(ceil_div(n, NR) * NR, kNC);
-  const int64_t mc_max = std::min(ceil_div(m, MR) * MR, kMC);
   // Below about a million flops, waking a second thread costs more than it saves.
   const bool small = double(m) * double(n) * double(k) < double(1 << 19);
   const int threads = (in_parallel_region() || small) ? 1 : num_threads();
-  // Wide products (convolutions: N = images x pixels): column slices of at least 1024 taken in
-  // turn by the threads, each a whole single-threaded product with its own packing. One join per
-  // call instead of two per block, no packed panel shared between cores, and repacking A per
-  // slice costs under 1/2048 of the slice's flops per element.
   if (threads > 1) {
+    // Wide products (convolutions: N = images x pixels): column slices of at least 1024 taken in
+    // turn by the threads, each a whole single-threaded product with its own packing. One join per
+    // call instead of two per block, no packed panel shared between cores, and repacking A per
+    // slice costs under 1/2048 of the slice's flops per element.
     const int64_t slices = std::min<int64_t>(4 * threads, n / 1024);
     if (slices >= 2 * threads) {
       parallel_tasks(slices, [&](int64_t t) {
@@ -106,7 +272,7 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, c
         bs.first_row += j0;
         GemmOutput cs = c;
         cs.first_col += j0;
-        sgemm(m, j1 - j0, k, alpha, a, bs, beta, cs);
+        gemm_blocked(m, j1 - j0, k, alpha, a, bs, beta, cs, 1);
       });
       return;
     }
@@ -121,88 +287,12 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, c
         GemmOutput cs = c;
         cs.c += i0 * c.ldc;
         if (cs.row_bias) cs.row_bias += i0;
-        sgemm(i1 - i0, n, k, alpha, as, b, beta, cs);
+        gemm_blocked(i1 - i0, n, k, alpha, as, b, beta, cs, 1);
       });
       return;
     }
   }
-  float* apack = tl_apack.get(size_t(mc_max * kcb));
-  float* bpack = tl_bpack.get(size_t(nc_max * kcb));
-  auto run_grid = [&](int64_t ntasks, auto&& fn) {
-    if (threads == 1) { for (int64_t t = 0; t < ntasks; t++) fn(t); }
-    else parallel_tasks(ntasks, fn);
-  };
-
-  for (int64_t jc = 0; jc < n; jc += kNC) {
-    const int64_t nc = std::min(kNC, n - jc);
-    const int64_t nslivers_b = ceil_div(nc, NR);
-    // Task grid over this column block: NB-column chunks, and row chunks when there are too few.
-    const int64_t nb_chunk = std::min(nslivers_b, kNB / NR);
-    const int64_t tn = ceil_div(nslivers_b, nb_chunk);
-    for (int64_t pc = 0; pc < k; pc += kcb) {
-      const int64_t kc = std::min(kcb, k - pc);
-      const bool first = pc == 0;
-      const float beta_eff = first ? beta : 1.0f;
-      const float* bias = first ? c.row_bias : nullptr;
-      for (int64_t ic = 0; ic < m; ic += kMC) {
-        const int64_t mc = std::min(kMC, m - ic);
-        const int64_t nslivers_a = ceil_div(mc, MR);
-        // Packing tasks: runs of A slivers, then runs of B slivers (a run of plain-matrix slivers
-        // is packed in one call, reading source rows across the run).
-        const int64_t npack = nslivers_a + (ic == 0 ? nslivers_b : 0);
-        const int64_t pack_chunk = std::max<int64_t>(4, ceil_div(npack, 4 * threads));
-        const int64_t tasks_a = ceil_div(nslivers_a, pack_chunk);
-        const int64_t tasks_b = ic == 0 ? ceil_div(nslivers_b, pack_chunk) : 0;
-        run_grid(tasks_a + tasks_b, [&](int64_t t) {
-          const bool is_a = t < tasks_a;
-          const GemmOperand& op = is_a ? a : b;
-          const int w = is_a ? MR : NR;
-          const int64_t s0 = (is_a ? t : t - tasks_a) * pack_chunk;
-          const int64_t s1 = std::min(is_a ? nslivers_a : nslivers_b, s0 + pack_chunk);
-          const int64_t origin = is_a ? ic : jc, extent = is_a ? m : n;
-          float* base = is_a ? apack : bpack;
-          const int64_t r0 = origin + s0 * w, rows = std::min(extent - r0, (s1 - s0) * w);
-          if (op.pack) {
-            for (int64_t s = s0; s < s1; s++) {
-              const int64_t rs = origin + s * w;
-              op.pack(op.ctx, op.first_row + rs, int(std::min<int64_t>(w, extent - rs)), pc, kc, w, base + s * kc * w);
-            }
-          } else {
-            kt.gemm_pack(op.p + (op.first_row + r0) * op.rs + pc * op.ks, op.rs, op.ks, int(rows), kc, w, base + s0 * kc * w);
-          }
-        });
-        int64_t tm = 1;
-        if (threads > 1 && tn < 4 * threads) tm = std::min(nslivers_a, ceil_div(4 * threads, tn));
-        const int64_t ma_chunk = ceil_div(nslivers_a, tm);
-        tm = ceil_div(nslivers_a, ma_chunk);
-        run_grid(tm * tn, [&](int64_t t) {
-          const int64_t ti = t / tn, tj = t % tn;
-          const int64_t sa0 = ti * ma_chunk, sa1 = std::min(nslivers_a, sa0 + ma_chunk);
-          const int64_t sb0 = tj * nb_chunk, sb1 = std::min(nslivers_b, sb0 + nb_chunk);
-          alignas(64) float tmp[kMaxTile];
-          for (int64_t sa = sa0; sa < sa1; sa++) {
-            const int64_t i = ic + sa * MR;
-            const int rows = int(std::min<int64_t>(MR, m - i));
-            const float* as = apack + sa * kc * MR;
-            const float* bi = bias ? bias + i : nullptr;
-            for (int64_t sb = sb0; sb < sb1; sb++) {
-              const int64_t j = jc + sb * NR;
-              const int cols = int(std::min<int64_t>(NR, n - j));
-              const float* bs = bpack + sb * kc * NR;
-              int64_t run;
-              float* dst = c_at(c, i, j, &run);
-              if (cols == NR && run >= NR) {
-                kt.gemm_ukernel(rows, kc, as, bs, dst, c.ldc, alpha, beta_eff, bi);
-              } else {
-                kt.gemm_ukernel(rows, kc, as, bs, tmp, NR, 1.0f, 0.0f, nullptr);
-                store_tile(c, i, rows, j, cols, tmp, NR, alpha, beta_eff, bi);
-              }
-            }
-          }
-        });
-      }
-    }
-  }
+  gemm_blocked(m, n, k, alpha, a, b, beta, c, threads);
 }
 
 void sgemm_rowmajor(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

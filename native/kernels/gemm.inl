@@ -16,88 +16,161 @@ constexpr int kGemmMR = 6, kGemmNR = 16;   // 12 ymm accumulators + 2 for B + 1 
 #else
 constexpr int kGemmMR = 4, kGemmNR = 8;    // plain C++ the compiler vectorises for the baseline ISA
 #endif
-// Depth of one packed block: an A sliver (kc * MR floats) stays in L1 while B slivers stream from L2.
-constexpr int kGemmKC = 384;
-
-// C[i, 0..NR) = alpha * acc + beta * C (beta == 0: C is not read) + bias[i] (when bias != nullptr).
+// Every kernel below: C = alpha * acc + beta * C (beta == 0: C is not read) + bias[i], written
+// for the tile's valid columns only (masked), each column half at its own address (t.c0, t.c1), so
+// a tile may straddle two column segments of C (images of a batch) at its middle.
 #if defined(__AVX512F__)
+// Steps before the end at which C's lines are pulled into L1.
+#ifndef ODY_CTAIL
+#define ODY_CTAIL 32
+#endif
+constexpr int kGemmCTail = ODY_CTAIL;
 template <int R>
-static void gemm_ukernel_rows(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
-                              float alpha, float beta, const float* bias) {
-  __m512 acc[R][2];
+static void gemm_ukernel_rows(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t ldb,
+                              const GemmTile& t) {
+  __m512 acc0[R], acc1[R];
 #pragma GCC unroll 16
-  for (int i = 0; i < R; i++) { acc[i][0] = _mm512_setzero_ps(); acc[i][1] = _mm512_setzero_ps(); }
-#pragma GCC unroll 16
-  for (int i = 0; i < R; i++) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-  for (int64_t p = 0; p < kc; p++) {
-    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+  for (int i = 0; i < R; i++) { acc0[i] = _mm512_setzero_ps(); acc1[i] = _mm512_setzero_ps(); }
+  float* const c0 = t.c0;
+  float* const c1 = t.c1;
+  const int64_t ldc = t.ldc;
+  // C lines are fetched while the products run (each half row may straddle two lines): into L2
+  // at the start, into L1 shortly before the end (earlier, the streaming B sliver would evict
+  // them: C's rows are often a multiple of 4 KB apart, all in the same few L1 sets).
+  auto prefetch_c = [&](auto hint) __attribute__((always_inline)) {
 #pragma GCC unroll 16
     for (int i = 0; i < R; i++) {
-      const __m512 av = _mm512_set1_ps(a[i]);
-      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+      _mm_prefetch(reinterpret_cast<const char*>(c0 + i * ldc), decltype(hint)::value);
+      _mm_prefetch(reinterpret_cast<const char*>(c0 + i * ldc + 15), decltype(hint)::value);
+      _mm_prefetch(reinterpret_cast<const char*>(c1 + i * ldc + 15), decltype(hint)::value);
     }
+  };
+  prefetch_c(std::integral_constant<_mm_hint, _MM_HINT_T1>());
+  const char* an = reinterpret_cast<const char*>(t.a_next ? t.a_next : a);
+  auto step = [&](const float* ap, const float* bp) __attribute__((always_inline)) {
+    const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+#pragma GCC unroll 16
+    for (int i = 0; i < R; i++) {
+      const __m512 av = _mm512_set1_ps(ap[i]);
+      acc0[i] = _mm512_fmadd_ps(av, b0, acc0[i]);
+      acc1[i] = _mm512_fmadd_ps(av, b1, acc1[i]);
+    }
+  };
+  int64_t p = 0;
+  // Four steps per iteration; the next A sliver (kGemmMR floats per step) streams into L1 meanwhile.
+  auto four = [&]() __attribute__((always_inline)) {
+    _mm_prefetch(an, _MM_HINT_T0);
+    _mm_prefetch(an + 64, _MM_HINT_T0);
+    _mm_prefetch(an + 128, _MM_HINT_T0);
+    an += 4 * kGemmMR * sizeof(float);
+    step(a, b);
+    step(a + kGemmMR, b + ldb);
+    step(a + 2 * kGemmMR, b + 2 * ldb);
+    step(a + 3 * kGemmMR, b + 3 * ldb);
+    a += 4 * kGemmMR;
+    b += 4 * ldb;
+  };
+  for (; p + 4 + kGemmCTail <= kc; p += 4) four();
+  prefetch_c(std::integral_constant<_mm_hint, _MM_HINT_T0>());
+  for (; p + 4 <= kc; p += 4) four();
+  for (; p < kc; p++) {
+    step(a, b);
     a += kGemmMR;
-    b += 32;
+    b += ldb;
   }
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  const int cols = t.cols;
+  const __mmask16 m0 = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
+  const __mmask16 m1 = cols >= 32 ? __mmask16(0xFFFF) : cols > 16 ? __mmask16((1u << (cols - 16)) - 1) : __mmask16(0);
+  const __m512 va = _mm512_set1_ps(t.alpha), vb = _mm512_set1_ps(t.beta);
+  const bool load_c = t.beta != 0.0f;
 #pragma GCC unroll 16
   for (int i = 0; i < R; i++) {
-    float* ci = c + i * ldc;
-    __m512 r0 = _mm512_mul_ps(acc[i][0], va), r1 = _mm512_mul_ps(acc[i][1], va);
-    if (beta != 0.0f) {
-      r0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci), r0);
-      r1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci + 16), r1);
+    __m512 r0 = _mm512_mul_ps(acc0[i], va), r1 = _mm512_mul_ps(acc1[i], va);
+    if (load_c) {
+      r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c0 + i * ldc), r0);
+      r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c1 + i * ldc), r1);
     }
-    if (bias) {
-      const __m512 bi = _mm512_set1_ps(bias[i]);
+    if (t.bias) {
+      const __m512 bi = _mm512_set1_ps(t.bias[i]);
       r0 = _mm512_add_ps(r0, bi);
       r1 = _mm512_add_ps(r1, bi);
     }
-    _mm512_storeu_ps(ci, r0);
-    _mm512_storeu_ps(ci + 16, r1);
+    _mm512_mask_storeu_ps(c0 + i * ldc, m0, r0);
+    _mm512_mask_storeu_ps(c1 + i * ldc, m1, r1);
   }
 }
 #elif defined(__AVX2__)
 template <int R>
-static void gemm_ukernel_rows(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
-                              float alpha, float beta, const float* bias) {
-  __m256 acc[R][2];
+static void gemm_ukernel_rows(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t ldb,
+                              const GemmTile& t) {
+  __m256 acc0[R], acc1[R];
 #pragma GCC unroll 8
-  for (int i = 0; i < R; i++) { acc[i][0] = _mm256_setzero_ps(); acc[i][1] = _mm256_setzero_ps(); }
-  for (int64_t p = 0; p < kc; p++) {
-    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-#pragma GCC unroll 8
-    for (int i = 0; i < R; i++) {
-      const __m256 av = _mm256_broadcast_ss(a + i);
-      acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
-      acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
-    }
-    a += kGemmMR;
-    b += 16;
-  }
-  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  for (int i = 0; i < R; i++) { acc0[i] = _mm256_setzero_ps(); acc1[i] = _mm256_setzero_ps(); }
+  float* const c0 = t.c0;
+  float* const c1 = t.c1;
+  const int64_t ldc = t.ldc;
 #pragma GCC unroll 8
   for (int i = 0; i < R; i++) {
-    float* ci = c + i * ldc;
-    __m256 r0 = _mm256_mul_ps(acc[i][0], va), r1 = _mm256_mul_ps(acc[i][1], va);
-    if (beta != 0.0f) {
-      r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci), r0);
-      r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci + 8), r1);
+    _mm_prefetch(reinterpret_cast<const char*>(c0 + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c1 + i * ldc + 7), _MM_HINT_T0);
+  }
+  auto step = [&](const float* ap, const float* bp) __attribute__((always_inline)) {
+    const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+#pragma GCC unroll 8
+    for (int i = 0; i < R; i++) {
+      const __m256 av = _mm256_broadcast_ss(ap + i);
+      acc0[i] = _mm256_fmadd_ps(av, b0, acc0[i]);
+      acc1[i] = _mm256_fmadd_ps(av, b1, acc1[i]);
     }
-    if (bias) {
-      const __m256 bi = _mm256_set1_ps(bias[i]);
+  };
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    step(a, b);
+    step(a + kGemmMR, b + ldb);
+    step(a + 2 * kGemmMR, b + 2 * ldb);
+    step(a + 3 * kGemmMR, b + 3 * ldb);
+    a += 4 * kGemmMR;
+    b += 4 * ldb;
+  }
+  for (; p < kc; p++) {
+    step(a, b);
+    a += kGemmMR;
+    b += ldb;
+  }
+  const int cols = t.cols;
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), iota);
+  const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), iota);
+  const bool full = cols == 16;
+  const __m256 va = _mm256_set1_ps(t.alpha), vb = _mm256_set1_ps(t.beta);
+  const bool load_c = t.beta != 0.0f;
+#pragma GCC unroll 8
+  for (int i = 0; i < R; i++) {
+    float* d0 = c0 + i * ldc;
+    float* d1 = c1 + i * ldc;
+    __m256 r0 = _mm256_mul_ps(acc0[i], va), r1 = _mm256_mul_ps(acc1[i], va);
+    if (load_c) {
+      r0 = _mm256_fmadd_ps(vb, full ? _mm256_loadu_ps(d0) : _mm256_maskload_ps(d0, m0), r0);
+      r1 = _mm256_fmadd_ps(vb, full ? _mm256_loadu_ps(d1) : _mm256_maskload_ps(d1, m1), r1);
+    }
+    if (t.bias) {
+      const __m256 bi = _mm256_set1_ps(t.bias[i]);
       r0 = _mm256_add_ps(r0, bi);
       r1 = _mm256_add_ps(r1, bi);
     }
-    _mm256_storeu_ps(ci, r0);
-    _mm256_storeu_ps(ci + 8, r1);
+    if (full) {
+      _mm256_storeu_ps(d0, r0);
+      _mm256_storeu_ps(d1, r1);
+    } else {
+      _mm256_maskstore_ps(d0, m0, r0);
+      _mm256_maskstore_ps(d1, m1, r1);
+    }
   }
 }
 #else
 template <int R>
-static void gemm_ukernel_rows(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
-                              float alpha, float beta, const float* bias) {
+static void gemm_ukernel_rows(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t ldb,
+                              const GemmTile& t) {
   float acc[R][kGemmNR] = {};
   for (int64_t p = 0; p < kc; p++) {
     for (int i = 0; i < R; i++) {
@@ -105,15 +178,14 @@ static void gemm_ukernel_rows(int64_t kc, const float* __restrict a, const float
       for (int j = 0; j < kGemmNR; j++) acc[i][j] += av * b[j];
     }
     a += kGemmMR;
-    b += kGemmNR;
+    b += ldb;
   }
+  constexpr int half = kGemmNR / 2;
   for (int i = 0; i < R; i++) {
-    float* ci = c + i * ldc;
-    const float bi = bias ? bias[i] : 0.0f;
-    if (beta != 0.0f) {
-      for (int j = 0; j < kGemmNR; j++) ci[j] = alpha * acc[i][j] + beta * ci[j] + bi;
-    } else {
-      for (int j = 0; j < kGemmNR; j++) ci[j] = alpha * acc[i][j] + bi;
+    const float bi = t.bias ? t.bias[i] : 0.0f;
+    for (int j = 0; j < t.cols; j++) {
+      float* d = (j < half ? t.c0 + j : t.c1 + (j - half)) + i * t.ldc;
+      *d = t.beta != 0.0f ? t.alpha * acc[i][j] + t.beta * *d + bi : t.alpha * acc[i][j] + bi;
     }
   }
 }
@@ -121,13 +193,12 @@ static void gemm_ukernel_rows(int64_t kc, const float* __restrict a, const float
 
 template <int... Rs>
 struct GemmUkernelTable {
-  static constexpr void (*fns[sizeof...(Rs)])(int64_t, const float*, const float*, float*, int64_t, float, float, const float*) = {
+  static constexpr void (*fns[sizeof...(Rs)])(int64_t, const float*, const float*, int64_t, const GemmTile&) = {
       &gemm_ukernel_rows<Rs + 1>...};
 };
 
 // rows in [1, MR]: a kernel specialised for each row count, so an M edge costs only its own rows.
-static void gemm_ukernel(int rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
-                         float beta, const float* bias) {
+static void gemm_ukernel(int rows, int64_t kc, const float* a, const float* b, int64_t ldb, const GemmTile& t) {
 #if defined(__AVX512F__)
   using T = GemmUkernelTable<0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11>;
 #elif defined(__AVX2__)
@@ -135,7 +206,7 @@ static void gemm_ukernel(int rows, int64_t kc, const float* a, const float* b, f
 #else
   using T = GemmUkernelTable<0, 1, 2, 3>;
 #endif
-  T::fns[rows - 1](kc, a, b, c, ldc, alpha, beta, bias);
+  T::fns[rows - 1](kc, a, b, ldb, t);
 }
 
 // Transposes a block of `rows` (<= lanes) rows of `cols` (<= lanes) contiguous floats (row stride rs)
@@ -280,7 +351,6 @@ static double gemm_peak_fma(int64_t iters, float* sink) {
 inline void fill_gemm(Kernels& k) {
   k.gemm_mr = kGemmMR;
   k.gemm_nr = kGemmNR;
-  k.gemm_kc = kGemmKC;
   k.gemm_ukernel = gemm_ukernel;
   k.gemm_pack = gemm_pack;
   k.peak_fma = gemm_peak_fma;
