@@ -37,17 +37,11 @@ def median(values):
     return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
 
 
-def main():
-    req = json.load(sys.stdin)
-    base = rss_mib()
-    torch.manual_seed(0)
-    model = BUILD[req['model']]()
-    model.train()
+def make_step(model, name, n):
+    """One training step on a fixed batch: forward, loss, backward, Adam step, zero_grad; returns the loss."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    n = req['batch']
-    x = torch.randn(n, *SHAPES[req['model']])
+    x = torch.randn(n, *SHAPES[name])
     target = torch.arange(n) % 10
-    threads = torch.get_num_threads()
 
     def step():
         out = model(x)
@@ -59,6 +53,18 @@ def main():
         opt.step()
         opt.zero_grad(set_to_none=False)
         return loss.item()
+
+    return step
+
+
+def main():
+    req = json.load(sys.stdin)
+    base = rss_mib()
+    torch.manual_seed(0)
+    model = BUILD[req['model']]()
+    model.train()
+    step = make_step(model, req['model'], req['batch'])
+    threads = torch.get_num_threads()
 
     losses = [step() for _ in range(req['warmup'])]
     cpu, wall = [], []
