@@ -89,6 +89,10 @@ struct Kernels {
   void (*conv_pack_im2col)(const void* ctx, int64_t r0, int rn, int64_t k0, int64_t kc, int w, float* dst) = nullptr;
   void (*conv_pack_nhwc_taps)(const void* ctx, int64_t r0, int rn, int64_t k0, int64_t kc, int w, float* dst) = nullptr;
   void (*conv_col2im)(const ConvGeom& g, const float* col, int64_t ldcol, int64_t ci, float* dx_plane) = nullptr;
+  // (kernels/conv_gemm.inl) runs of slivers over a PlaneSource; nullptr where the ISA has none
+  void (*conv_pack_planes)(const void* ctx, int64_t r0, int rn, int64_t k0, int64_t kc, int w, float* dst) = nullptr;
+  // dst[j] = src[j * step] for j < n
+  void (*conv_gather_row)(const float* src, int64_t step, float* dst, int64_t n) = nullptr;
 
   // depthwise conv (kernels/depthwise*.inl; driver in conv/depthwise.cc). General kernels over
   // output planes [p0, p1) (forward), input planes (input gradient) or output channels (weight

@@ -11,6 +11,7 @@
 #include "conv/conv.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "conv/depthwise.h"
 #include "dispatch.h"
@@ -21,7 +22,7 @@
 namespace ody {
 namespace {
 
-thread_local AlignedBuffer tl_weights, tl_col, tl_nhwc, tl_dw, tl_parts;
+thread_local AlignedBuffer tl_weights, tl_col, tl_nhwc, tl_dw, tl_parts, tl_phases;
 
 // The dy rows of one group as the A operand of the weight gradient: row = output channel,
 // depth = (image, pixel). Each image's block is a plain matrix with contiguous depth.
@@ -40,6 +41,86 @@ void pack_dy_rows(const void* ctx, int64_t r0, int rn, int64_t q0, int64_t qc, i
   }
 }
 
+// A convolution seen by its input planes: h x w planes (channel stride h*w, image stride given),
+// an r x s kernel with stride, padding and dilation, producing oh x ow outputs. The forward pass
+// reads x this way; the input gradient reads dy.
+struct PlaneGeom {
+  int64_t h, w, r, s, sh, sw, ph, pw, dh, dw, oh, ow;
+};
+
+inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Sets up a PlaneSource over `channels` channels of `images` images at x (image stride img_stride)
+// when the packer can use one: stride 1 reads x itself (needs ow == w); larger strides first
+// copy the phase planes the taps use into `phases` (about x's size). False: use im2col.
+bool plane_source(const PlaneGeom& g, const float* x, int64_t images, int64_t channels, int64_t img_stride,
+                  std::vector<PlaneTap>& taps, AlignedBuffer& phases, PlaneSource& out) {
+  const Kernels& kt = kernels();
+  // The packer finds a pixel's row by a float division, exact below 2^22 pixels per plane.
+  if (!kt.conv_pack_planes || kt.gemm_nr != 32 || (g.oh * g.ow) % 16 != 0 || g.oh * g.ow >= (int64_t(1) << 22)) return false;
+  const int64_t ntaps = g.r * g.s;
+  taps.resize(size_t(ntaps));
+  out.ohw = g.oh * g.ow;
+  out.ow = g.ow;
+  out.taps = ntaps;
+  out.tap = taps.data();
+  if (g.sh == 1 && g.sw == 1) {
+    if (g.ow != g.w) return false;
+    for (int64_t kr = 0; kr < g.r; kr++) {
+      for (int64_t ks = 0; ks < g.s; ks++) {
+        const int64_t vy = kr * g.dh - g.ph, vx = ks * g.dw - g.pw;
+        taps[size_t(kr * g.s + ks)] = PlaneTap{vy * g.w + vx, int32_t(vy), int32_t(vx), int32_t(g.h), int32_t(g.w)};
+      }
+    }
+    out.x = x;
+    out.chan_stride = g.h * g.w;
+    out.img_stride = img_stride;
+    return true;
+  }
+  // Phase (ry, rx) holds x[sh*i + ry][sw*j + rx] for i < hp(ry), j < min(wp(rx), ow), rows ow wide.
+  auto hp = [&](int64_t ry) { return g.h > ry ? (g.h - ry + g.sh - 1) / g.sh : 0; };
+  auto wp = [&](int64_t rx) { return g.w > rx ? (g.w - rx + g.sw - 1) / g.sw : 0; };
+  std::vector<int> slot(size_t(g.sh * g.sw), -1);
+  int used = 0;
+  int64_t hs = 0;
+  for (int64_t kr = 0; kr < g.r; kr++) {
+    for (int64_t ks = 0; ks < g.s; ks++) {
+      const int64_t vy = kr * g.dh - g.ph, vx = ks * g.dw - g.pw;
+      const int64_t qy = floor_div(vy, g.sh), qx = floor_div(vx, g.sw), ry = vy - qy * g.sh, rx = vx - qx * g.sw;
+      // An output column ox + qx >= ow must never be needed: ow columns per phase row hold them all.
+      if (qx > 0 && wp(rx) > g.ow) return false;
+      int& sl = slot[size_t(ry * g.sw + rx)];
+      if (sl < 0) sl = used++;
+      hs = std::max(hs, hp(ry));
+      taps[size_t(kr * g.s + ks)] = PlaneTap{int64_t(sl), int32_t(qy), int32_t(qx), int32_t(hp(ry)), int32_t(std::min(wp(rx), g.ow))};
+    }
+  }
+  const int64_t plane = hs * g.ow, chan = used * plane;
+  for (auto& t : taps) t.off = t.off * plane + int64_t(t.qy) * g.ow + t.qx;
+  float* ph = phases.get(size_t(std::max<int64_t>(1, images * channels * chan)));
+  parallel_for(images * channels, 4, [&](int64_t p0, int64_t p1) {
+    for (int64_t pl = p0; pl < p1; pl++) {
+      const int64_t b = pl / channels, c = pl - b * channels;
+      const float* src = x + b * img_stride + c * g.h * g.w;
+      for (int64_t ry = 0; ry < g.sh; ry++) {
+        for (int64_t rx = 0; rx < g.sw; rx++) {
+          const int sl = slot[size_t(ry * g.sw + rx)];
+          if (sl < 0) continue;
+          float* d = ph + pl * chan + sl * plane;
+          const int64_t rows = hp(ry), cols = std::min(wp(rx), g.ow);
+          for (int64_t i = 0; i < rows; i++) kt.conv_gather_row(src + (i * g.sh + ry) * g.w + rx, g.sw, d + i * g.ow, cols);
+        }
+      }
+    }
+  });
+  out.x = ph;
+  out.chan_stride = chan;
+  out.img_stride = channels * chan;
+  return true;
+}
+
+thread_local std::vector<PlaneTap> tl_taps;
+
 }  // namespace
 
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
@@ -50,17 +131,23 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
     return;
   }
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s;
+  const PlaneGeom pg{g.h, g.w, g.r, g.s, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
+  PlaneSource planes;
+  const bool use_planes = plane_source(pg, x, g.n, g.c, g.c * g.h * g.w, tl_taps, tl_phases, planes);
   for (int64_t gi = 0; gi < g.groups; gi++) {
     const Im2colSource src{x + gi * cg * g.h * g.w, g.c * g.h * g.w, g.h, g.w, g.r, g.s,
                            g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
+    PlaneSource ps = planes;
+    ps.x += gi * cg * ps.chan_stride;
+    const GemmOperand b = use_planes ? GemmOperand::packed_by(kt.conv_pack_planes, &ps, true)
+                                     : GemmOperand::packed_by(kt.conv_pack_im2col, &src);
     GemmOutput out;
     out.c = y + gi * kg * ohw;
     out.ldc = ohw;
     out.seg = ohw;
     out.seg_stride = g.k * ohw;
     out.row_bias = bias ? bias + gi * kg : nullptr;
-    sgemm(kg, g.n * ohw, crs, 1.0f, GemmOperand::matrix(w + gi * kg * crs, crs, 1),
-          GemmOperand::packed_by(kt.conv_pack_im2col, &src), 0.0f, out);
+    sgemm(kg, g.n * ohw, crs, 1.0f, GemmOperand::matrix(w + gi * kg * crs, crs, 1), b, 0.0f, out);
   }
 }
 
@@ -85,9 +172,16 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* w, f
             for (int64_t t = 0; t < taps; t++)
               wf[((gi * cg + ci) * kg + ko) * taps + (taps - 1 - t)] = w[((gi * kg + ko) * cg + ci) * taps + t];
     }
+    const PlaneGeom pg{g.oh, g.ow, g.r, g.s, 1, 1, g.dh * (g.r - 1) - g.ph, g.dw * (g.s - 1) - g.pw, g.dh, g.dw, g.h, g.w};
+    PlaneSource planes;
+    const bool use_planes = plane_source(pg, dy, g.n, g.k, g.k * ohw, tl_taps, tl_phases, planes);
     for (int64_t gi = 0; gi < g.groups; gi++) {
       const Im2colSource src{dy + gi * kg * ohw, g.k * ohw, g.oh, g.ow, g.r, g.s, 1, 1,
                              g.dh * (g.r - 1) - g.ph, g.dw * (g.s - 1) - g.pw, g.dh, g.dw, g.h, g.w};
+      PlaneSource ps = planes;
+      ps.x += gi * kg * ps.chan_stride;
+      const GemmOperand b = use_planes ? GemmOperand::packed_by(kt.conv_pack_planes, &ps, true)
+                                       : GemmOperand::packed_by(kt.conv_pack_im2col, &src);
       GemmOutput out;
       out.c = dx + gi * cg * hw;
       out.ldc = hw;
@@ -95,7 +189,7 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* w, f
       out.seg_stride = g.c * hw;
       const GemmOperand a = one_tap ? GemmOperand::matrix(w + gi * kg * cg, 1, cg)
                                     : GemmOperand::matrix(wf + gi * cg * kg * taps, kg * taps, 1);
-      sgemm(cg, g.n * hw, kg * taps, 1.0f, a, GemmOperand::packed_by(kt.conv_pack_im2col, &src), 0.0f, out);
+      sgemm(cg, g.n * hw, kg * taps, 1.0f, a, b, 0.0f, out);
     }
     return;
   }

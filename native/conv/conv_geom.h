@@ -21,6 +21,23 @@ struct Im2colSource {
   int64_t h, w, r, s, sh, sw, ph, pw, dh, dw, oh, ow;
 };
 
+// The im2col view again, when every kernel tap reads one plane of output shape (oh x ow, row
+// width ow) at a constant offset: the image itself for stride 1 with ow == w, or the s x s phase
+// planes of a strided image (phase (ry, rx) holds x[s*i + ry][s*j + rx]). Operand row j = b * oh*ow
+// + p as above, depth q = c * taps + t. Element = plane(b, c)[tap[t].off + p] where output pixel
+// (oy, ox) of p has 0 <= oy + qy < rows and 0 <= ox + qx < cols, zero elsewhere.
+struct PlaneTap {
+  int64_t off;              // from the channel's first plane
+  int32_t qy, qx, rows, cols;
+};
+struct PlaneSource {
+  const float* x;           // image 0, channel 0
+  int64_t img_stride, chan_stride;
+  int64_t ohw, ow;
+  int64_t taps;
+  const PlaneTap* tap;
+};
+
 // The weight-gradient B operand over an NHWC copy of the input: operand row j = (kr * s + ks) * cg
 // + c (a kernel tap and channel), depth index q = b * oh*ow + p (an output pixel).
 // Element = xhwc[b][oy * sh - ph + kr * dh][ox * sw - pw + ks * dw][c0 + c], zero outside.

@@ -26,7 +26,7 @@ namespace {
 
 constexpr int kMaxTile = 16 * 64;
 
-thread_local AlignedBuffer tl_apack, tl_bpack;
+thread_local AlignedBuffer tl_apack, tl_bpack, tl_aprepacked;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -71,7 +71,9 @@ struct RowPlan {
 // Packs `rows` rows of the operand from row r0 (depth [pc, pc + kc)) as slivers of w.
 void pack_rows(const Kernels& kt, const GemmOperand& op, int64_t r0, int64_t rows, int64_t pc, int64_t kc, int w,
                float* dst) {
-  if (op.pack) {
+  if (op.pack && op.runs) {
+    op.pack(op.ctx, op.first_row + r0, int(rows), pc, kc, w, dst);
+  } else if (op.pack) {
     for (int64_t s = 0; s * w < rows; s++)
       op.pack(op.ctx, op.first_row + r0 + s * w, int(std::min<int64_t>(w, rows - s * w)), pc, kc, w, dst + s * kc * w);
   } else {
@@ -202,14 +204,39 @@ void compute_block(const BlockArgs& g, int64_t sa0, int64_t sa1, const float* ap
   }
 }
 
-// The blocked product on `threads` threads sharing each packed B block.
+// Equal depth blocks of at most kc: no thin last block.
+int64_t depth_block(int64_t k, const Blocking& bl) { return ceil_div(k, ceil_div(k, bl.kc)); }
+
+// All of A packed once, for a product that would otherwise pack it once per column block: depth
+// block pb (of kcb) holds the plan's slivers one after another, sliver s at pb * nsa * kcb * MR +
+// s * kc * MR.
+float* prepack_a(int64_t m, int64_t k, const GemmOperand& a, int threads) {
+  const Kernels& kt = kernels();
+  const int MR = kt.gemm_mr;
+  const int64_t kcb = depth_block(k, blocking(MR, kt.gemm_nr));
+  const RowPlan rp(m, MR);
+  const int64_t nsa = rp.count(), kblocks = ceil_div(k, kcb);
+  float* buf = tl_aprepacked.get(size_t(kblocks * nsa * kcb * MR));
+  const int64_t chunk = std::max<int64_t>(1, ceil_div(nsa, 4 * threads));
+  const int64_t per_block = ceil_div(nsa, chunk);
+  auto task = [&](int64_t t) {
+    const int64_t pb = t / per_block, s0 = (t - pb * per_block) * chunk, s1 = std::min(nsa, s0 + chunk);
+    const int64_t pc = pb * kcb, kc = std::min(kcb, k - pc);
+    pack_a(kt, a, rp, s0, s1, pc, kc, buf + pb * nsa * kcb * MR + s0 * kc * MR);
+  };
+  if (threads > 1) parallel_tasks(kblocks * per_block, task);
+  else for (int64_t t = 0; t < kblocks * per_block; t++) task(t);
+  return buf;
+}
+
+// The blocked product on `threads` threads sharing each packed B block. With apre (from
+// prepack_a), A is not packed again.
 void gemm_blocked(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, const GemmOperand& b, float beta,
-                  const GemmOutput& c, int threads) {
+                  const GemmOutput& c, int threads, const float* apre) {
   const Kernels& kt = kernels();
   const int MR = kt.gemm_mr, NR = kt.gemm_nr;
   const Blocking bl = blocking(MR, NR);
-  const int64_t kblocks = ceil_div(k, bl.kc);
-  const int64_t kcb = ceil_div(k, kblocks);  // equal depth blocks: no thin last block
+  const int64_t kcb = depth_block(k, bl);
   const int64_t jblocks = ceil_div(n, bl.nc);
   const int64_t ncb = ceil_div(ceil_div(n, jblocks), NR) * NR;
   const RowPlan rp(m, MR);
@@ -240,8 +267,14 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperan
       const BlockArgs args{&kt, &rp, &c, n, jc, kc, alpha, first ? beta : 1.0f, first ? c.row_bias : nullptr};
       run_grid(nchunks, [&](int64_t t) {
         const int64_t sa0 = t * chunk, sa1 = std::min(nsa, sa0 + chunk);
-        float* apack = tl_apack.get(size_t(chunk * kc * MR));
-        pack_a(kt, a, rp, sa0, sa1, pc, kc, apack);
+        const float* apack;
+        if (apre) {
+          apack = apre + (pc / kcb) * nsa * kcb * MR + sa0 * kc * MR;
+        } else {
+          float* buf = tl_apack.get(size_t(chunk * kc * MR));
+          pack_a(kt, a, rp, sa0, sa1, pc, kc, buf);
+          apack = buf;
+        }
         compute_block(args, sa0, sa1, apack, 0, nsb, bpack);
       });
     }
@@ -259,6 +292,9 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, c
   // Below about a million flops, waking a second thread costs more than it saves.
   const bool small = double(m) * double(n) * double(k) < double(1 << 19);
   const int threads = (in_parallel_region() || small) ? 1 : num_threads();
+  // A reused by several column blocks (or slices) is packed once, if it is not huge.
+  const Blocking bl = blocking(MR, NR);
+  const bool reuse_a = n > bl.nc && m * k <= (int64_t(4) << 20);
   if (threads > 1) {
     // Wide products (convolutions: N = images x pixels): column slices of at least 1024 taken in
     // turn by the threads, each a whole single-threaded product with its own packing. One join per
@@ -266,13 +302,14 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, c
     // slice costs under 1/2048 of the slice's flops per element.
     const int64_t slices = std::min<int64_t>(4 * threads, n / 1024);
     if (slices >= 2 * threads) {
+      const float* apre = reuse_a ? prepack_a(m, k, a, threads) : nullptr;
       parallel_tasks(slices, [&](int64_t t) {
         const int64_t j0 = (n * t / slices) / NR * NR, j1 = t + 1 == slices ? n : (n * (t + 1) / slices) / NR * NR;
         GemmOperand bs = b;
         bs.first_row += j0;
         GemmOutput cs = c;
         cs.first_col += j0;
-        gemm_blocked(m, j1 - j0, k, alpha, a, bs, beta, cs, 1);
+        gemm_blocked(m, j1 - j0, k, alpha, a, bs, beta, cs, 1, apre);
       });
       return;
     }
@@ -287,12 +324,12 @@ void sgemm(int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a, c
         GemmOutput cs = c;
         cs.c += i0 * c.ldc;
         if (cs.row_bias) cs.row_bias += i0;
-        gemm_blocked(i1 - i0, n, k, alpha, as, b, beta, cs, 1);
+        gemm_blocked(i1 - i0, n, k, alpha, as, b, beta, cs, 1, nullptr);
       });
       return;
     }
   }
-  gemm_blocked(m, n, k, alpha, a, b, beta, c, threads);
+  gemm_blocked(m, n, k, alpha, a, b, beta, c, threads, reuse_a ? prepack_a(m, k, a, threads) : nullptr);
 }
 
 void sgemm_rowmajor(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

@@ -10,6 +10,7 @@ namespace ody {
 
 // Packs one sliver: rows [r0, r0 + rn) (rn <= w) of the operand for k in [k0, k0 + kc) into
 // dst[kk * w + rr], writing zeros for rows rn..w-1. "Rows" are the rows of A or the columns of B.
+// A packer marked `runs` takes any rn and packs ceil(rn / w) slivers, sliver s at dst + s * kc * w.
 using GemmPackFn = void (*)(const void* ctx, int64_t r0, int rn, int64_t k0, int64_t kc, int w, float* dst);
 
 struct GemmOperand {
@@ -19,11 +20,18 @@ struct GemmOperand {
   // ... or, when pack is set, a callback.
   GemmPackFn pack = nullptr;
   const void* ctx = nullptr;
+  bool runs = false;
   // Row r of this operand is row first_row + r of the source (for working on a slice).
   int64_t first_row = 0;
 
   static GemmOperand matrix(const float* p, int64_t rs, int64_t ks) { GemmOperand o; o.p = p; o.rs = rs; o.ks = ks; return o; }
-  static GemmOperand packed_by(GemmPackFn fn, const void* ctx) { GemmOperand o; o.pack = fn; o.ctx = ctx; return o; }
+  static GemmOperand packed_by(GemmPackFn fn, const void* ctx, bool runs = false) {
+    GemmOperand o;
+    o.pack = fn;
+    o.ctx = ctx;
+    o.runs = runs;
+    return o;
+  }
 };
 
 struct GemmOutput {

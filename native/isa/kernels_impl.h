@@ -33,6 +33,7 @@ namespace ODY_ISA {
 #include "kernels/conv.inl"
 #include "kernels/depthwise_general.inl"
 #include "kernels/depthwise.inl"
+#include "kernels/conv_gemm.inl"
 #include "kernels/optim.inl"
 
 inline void fill_all(Kernels& k) {
@@ -43,6 +44,7 @@ inline void fill_all(Kernels& k) {
   fill_gemm(k);
   fill_conv(k);
   fill_depthwise(k);
+  fill_conv_gemm(k);
   fill_optim(k);
   fill_cast(k);
   fill_copy(k);

@@ -40,6 +40,17 @@ const CASES: ConvCase[] = [
   { n: 1, c: 3, h: 17, w: 15, k: 4, r: 5, s: 3, stride: [2, 1], pad: [0, 2], dilation: [1, 2] }, // asymmetric
   { n: 2, c: 40, h: 8, w: 8, k: 33, r: 3, s: 3, pad: [1, 1], bias: true },                 // several GEMM slivers
   { n: 3, c: 4, h: 5, w: 6, k: 6, r: 3, s: 3, pad: [4, 4] },                               // padding beyond the kernel reach
+  // output planes a multiple of 16 pixels: taps read planes at constant offsets (AVX-512 packer)
+  { n: 3, c: 7, h: 8, w: 8, k: 13, r: 3, s: 3, pad: [1, 1], bias: true },                  // stride 1, 'same'
+  { n: 2, c: 5, h: 8, w: 8, k: 6, r: 3, s: 3, pad: [2, 2], dilation: [2, 2] },             // dilated 'same'
+  { n: 2, c: 3, h: 4, w: 4, k: 5, r: 5, s: 5, pad: [2, 2] },                               // kernel wider than the image
+  { n: 3, c: 6, h: 8, w: 8, k: 9, r: 3, s: 3, stride: [2, 2], pad: [1, 1], bias: true },   // stride 2 via phase planes
+  { n: 2, c: 5, h: 7, w: 7, k: 4, r: 3, s: 3, stride: [2, 2], pad: [1, 1] },               // stride 2, odd input
+  { n: 3, c: 6, h: 8, w: 8, k: 5, r: 1, s: 1, stride: [2, 2] },                            // 1x1 stride 2 (one phase)
+  { n: 2, c: 4, h: 12, w: 12, k: 5, r: 3, s: 3, stride: [3, 3], pad: [1, 1] },             // stride 3
+  { n: 2, c: 3, h: 9, w: 9, k: 4, r: 3, s: 3, stride: [2, 2] },                            // stride 2, no padding (general packer)
+  { n: 2, c: 6, h: 8, w: 8, k: 8, r: 3, s: 3, pad: [1, 1], groups: 2, bias: true },        // groups over planes
+  { n: 2, c: 4, h: 8, w: 8, k: 6, r: 3, s: 3, stride: [2, 2], pad: [1, 1], groups: 2 },    // groups over phase planes
 ];
 
 function describe(cs: ConvCase): string {
