@@ -162,6 +162,23 @@ static void conv_pack_nhwc_taps(const void* ctx, int64_t j0, int jn, int64_t q0,
   }
 }
 
+// d[2 * t] += s[t] for t in [lo, hi): the stride-2 scatter of col2im, 8 values per vector spread
+// onto the even lanes (odd lanes, another tap's pixels, are neither read nor written).
+static inline void conv_add_stride2(float* d, const float* s, int lo, int hi) {
+  int t = lo;
+#if defined(__AVX512F__)
+  const __m512i spread = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  for (; t < hi; t += 8) {
+    const int n = std::min(8, hi - t);
+    const __mmask16 even = __mmask16(0x5555u & ((1u << (2 * n)) - 1));
+    const __m512 v = _mm512_permutexvar_ps(spread, _mm512_castps256_ps512(_mm256_maskz_loadu_ps(__mmask8((1u << n) - 1), s + t)));
+    float* dd = d + 2 * t;
+    _mm512_mask_storeu_ps(dd, even, _mm512_add_ps(_mm512_maskz_loadu_ps(even, dd), v));
+  }
+#endif
+  for (; t < hi; t++) d[2 * t] += s[t];
+}
+
 // Adds the column-buffer rows of input channel ci (rows (ci, kr, ks), columns = the output pixels
 // of one image, row stride ldcol) into that channel's gradient plane dxp, which it first zeroes.
 static void conv_col2im(const ConvGeom& g, const float* col, int64_t ldcol, int64_t ci, float* dxp) {
@@ -179,6 +196,8 @@ static void conv_col2im(const ConvGeom& g, const float* col, int64_t ldcol, int6
         const float* src = crow + oy * g.ow;
         if (g.sw == 1) {
           for (int ox = lo; ox < hi; ox++) drow[ox] += src[ox];
+        } else if (g.sw == 2) {
+          conv_add_stride2(drow, src, lo, hi);
         } else {
           for (int ox = lo; ox < hi; ox++) drow[ox * g.sw] += src[ox];
         }

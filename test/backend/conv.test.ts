@@ -101,6 +101,8 @@ test('native conv2d on ResNet-like shapes spanning several GEMM blocks', () => {
     { n: 5, c: 64, h: 4, w: 4, k: 70, r: 3, s: 3, pad: [1, 1] as [number, number] },
     // images x pixels wide enough for column slices that cut through images
     { n: 4, c: 3, h: 32, w: 33, k: 5, r: 3, s: 3, pad: [1, 1] as [number, number], bias: true },
+    // strided input gradient over several column-buffer chunks (3 images, then 1)
+    { n: 4, c: 32, h: 48, w: 48, k: 8, r: 3, s: 3, stride: [2, 2] as [number, number], pad: [1, 1] as [number, number] },
   ]) {
     const g = geometry(cs);
     const x = randomArray(g.n * g.c * g.h * g.w, 11) as Float32Array;
