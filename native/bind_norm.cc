@@ -64,13 +64,13 @@ class BatchNormRunner {
   bool by_channel_;
 };
 
-// batchNormForwardF32(meta = [n, c, hw, training, momentum, eps], x, weight?, bias?, runningMean?,
+// batchNormForwardF32(meta = [n, c, hw, training, momentum, eps, relu], x, weight?, bias?, runningMean?,
 // runningVar?, y, saveMean, saveInvstd)
 Napi::Value batch_norm_forward(const Napi::CallbackInfo& cb) {
   const double* m = data_of<double>(cb[0]);
   BatchNormArgs a{};
   a.n = int64_t(m[0]); a.c = int64_t(m[1]); a.hw = int64_t(m[2]);
-  a.training = m[3] != 0.0; a.momentum = m[4]; a.eps = m[5];
+  a.training = m[3] != 0.0; a.momentum = m[4]; a.eps = m[5]; a.relu = m[6] != 0.0;
   a.x = data_of<float>(cb[1]);
   a.weight = data_or_null<float>(cb[2]);
   a.bias = data_or_null<float>(cb[3]);
@@ -126,7 +126,8 @@ Napi::Value batch_norm_forward(const Napi::CallbackInfo& cb) {
   return cb.Env().Undefined();
 }
 
-// batchNormBackwardF32(meta = [n, c, hw, training], x, dy, weight?, saveMean, saveInvstd, dx?, dweight?, dbias?)
+// batchNormBackwardF32(meta = [n, c, hw, training], x, dy, weight?, saveMean, saveInvstd, dx?, dweight?, dbias?,
+// reluOutput? (the fused ReLU's forward output))
 Napi::Value batch_norm_backward(const Napi::CallbackInfo& cb) {
   const double* m = data_of<double>(cb[0]);
   BatchNormArgs a{};
@@ -140,6 +141,7 @@ Napi::Value batch_norm_backward(const Napi::CallbackInfo& cb) {
   a.dx = data_or_null<float>(cb[6]);
   a.dweight = data_or_null<float>(cb[7]);
   a.dbias = data_or_null<float>(cb[8]);
+  a.relu_out = data_or_null<float>(cb[9]);
   const Kernels& k = kernels();
   const int64_t count = a.n * a.hw;
   std::vector<double> sums(size_t(2 * a.c));  // sum of dy, then sum of dy * (x - mean)

@@ -27,6 +27,10 @@ struct BatchNormArgs {
   float* dx;
   float* dweight;
   float* dbias;
+  // Batch norm followed by ReLU in one pass: the forward writes relu(y); the backward takes dy only
+  // where relu_out (that forward's output) is > 0, as ReLU's backward would have.
+  bool relu;
+  const float* relu_out;
 };
 
 // LocalResponseNorm across the channels of x viewed as [n, c, hw].

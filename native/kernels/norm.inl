@@ -48,8 +48,13 @@ static void bn_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t 
   for (int64_t c = c0; c < c1; c++) out[c] += hsum_vd(acc[size_t(c - c0)]) + tail[size_t(c - c0)];
 }
 
-// sum_g[c] += sum of dy, sum_gx[c] += sum of dy * (x - save_mean[c]).
-static void bn_grad_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, double* sum_g, double* sum_gx) {
+// dy where the fused ReLU's output r is > 0, else 0 (the gradient ReLU's backward would pass on).
+static inline vf relu_pass(vf g, const float* r) { return vload<vf>(r) > vsplat<vf>(0.0f) ? g : vsplat<vf>(0.0f); }
+static inline float relu_pass(float g, float r) { return r > 0.0f ? g : 0.0f; }
+
+// sum_g[c] += sum of dy, sum_gx[c] += sum of dy * (x - save_mean[c]); dy through the fused ReLU when Relu.
+template <bool Relu>
+static void bn_grad_sums(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, double* sum_g, double* sum_gx) {
   std::vector<vdbl> acc(size_t(2 * (c1 - c0)), vdbl{});
   std::vector<double> tail(size_t(2 * (c1 - c0)), 0.0);
   for (int64_t b = n0; b < n1; b++) {
@@ -57,21 +62,27 @@ static void bn_grad_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int
       const int64_t o = (b * a.c + c) * a.hw;
       const float* p = a.x + o;
       const float* q = a.dy + o;
+      const float* r = Relu ? a.relu_out + o : nullptr;
       const float m = a.save_mean[c];
       const size_t k = size_t(2 * (c - c0));
       vdbl ag = acc[k], agx = acc[k + 1];
       int64_t i = 0;
       while (i + kLanes <= a.hw) {
         vf pg = vsplat<vf>(0.0f), pgx = pg;
-        for (int r = 0; r < kFlush && i + kLanes <= a.hw; r++, i += kLanes) {
-          const vf g = vload<vf>(q + i);
+        for (int t = 0; t < kFlush && i + kLanes <= a.hw; t++, i += kLanes) {
+          vf g = vload<vf>(q + i);
+          if constexpr (Relu) g = relu_pass(g, r + i);
           pg += g;
           pgx += g * (vload<vf>(p + i) - m);
         }
         ag += __builtin_convertvector(pg, vdbl);
         agx += __builtin_convertvector(pgx, vdbl);
       }
-      for (; i < a.hw; i++) { tail[k] += double(q[i]); tail[k + 1] += double(q[i]) * double(p[i] - m); }
+      for (; i < a.hw; i++) {
+        const float g = Relu ? relu_pass(q[i], r[i]) : q[i];
+        tail[k] += double(g);
+        tail[k + 1] += double(g) * double(p[i] - m);
+      }
       acc[k] = ag;
       acc[k + 1] = agx;
     }
@@ -83,7 +94,12 @@ static void bn_grad_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int
   }
 }
 
-// y = (x - center[c]) * scale[c] + shift[c].
+static void bn_grad_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, double* sum_g, double* sum_gx) {
+  if (a.relu_out) bn_grad_sums<true>(a, n0, n1, c0, c1, sum_g, sum_gx);
+  else bn_grad_sums<false>(a, n0, n1, c0, c1, sum_g, sum_gx);
+}
+
+// y = (x - center[c]) * scale[c] + shift[c], then relu(y) (NaN kept, as the ReLU kernel) when a.relu.
 static void bn_normalize_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* center,
                              const float* scale, const float* shift) {
   for (int64_t b = n0; b < n1; b++) {
@@ -92,29 +108,53 @@ static void bn_normalize_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int
       const float* p = a.x + o;
       float* q = a.y + o;
       const float m = center[c], sc = scale[c], sh = shift[c];
-      for (int64_t i = 0; i < a.hw; i++) q[i] = (p[i] - m) * sc + sh;
+      if (a.relu) {
+        for (int64_t i = 0; i < a.hw; i++) {
+          const float v = (p[i] - m) * sc + sh;
+          q[i] = v > 0.0f ? v : (v != v ? v : 0.0f);
+        }
+      } else {
+        for (int64_t i = 0; i < a.hw; i++) q[i] = (p[i] - m) * sc + sh;
+      }
     }
   }
 }
 
-// dx = (dy - mean_dy[c] - (x - save_mean[c]) * k[c]) * scale[c] (training), dx = dy * scale[c] (k null).
-static void bn_normalize_grad_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* mean_dy,
-                                  const float* k, const float* scale) {
+// dx = (dy - mean_dy[c] - (x - save_mean[c]) * k[c]) * scale[c] (training), dx = dy * scale[c] (k null);
+// dy through the fused ReLU when Relu.
+template <bool Relu>
+static void bn_normalize_grad(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* mean_dy,
+                              const float* k, const float* scale) {
   for (int64_t b = n0; b < n1; b++) {
     for (int64_t c = c0; c < c1; c++) {
       const int64_t o = (b * a.c + c) * a.hw;
       const float* g = a.dy + o;
+      const float* r = Relu ? a.relu_out + o : nullptr;
       float* d = a.dx + o;
       const float sc = scale[c];
       if (k) {
         const float* p = a.x + o;
         const float m = a.save_mean[c], mg = mean_dy[c], kc = k[c];
-        for (int64_t i = 0; i < a.hw; i++) d[i] = (g[i] - mg - (p[i] - m) * kc) * sc;
+        if constexpr (Relu) {
+          for (int64_t i = 0; i < a.hw; i++) d[i] = (relu_pass(g[i], r[i]) - mg - (p[i] - m) * kc) * sc;
+        } else {
+          for (int64_t i = 0; i < a.hw; i++) d[i] = (g[i] - mg - (p[i] - m) * kc) * sc;
+        }
       } else {
-        for (int64_t i = 0; i < a.hw; i++) d[i] = g[i] * sc;
+        if constexpr (Relu) {
+          for (int64_t i = 0; i < a.hw; i++) d[i] = relu_pass(g[i], r[i]) * sc;
+        } else {
+          for (int64_t i = 0; i < a.hw; i++) d[i] = g[i] * sc;
+        }
       }
     }
   }
+}
+
+static void bn_normalize_grad_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* mean_dy,
+                                  const float* k, const float* scale) {
+  if (a.relu_out) bn_normalize_grad<true>(a, n0, n1, c0, c1, mean_dy, k, scale);
+  else bn_normalize_grad<false>(a, n0, n1, c0, c1, mean_dy, k, scale);
 }
 
 // ---- local response norm -----------------------------------------------------------------------

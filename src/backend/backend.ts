@@ -158,18 +158,21 @@ export interface Backend {
    * Batch norm over x viewed as [n, c, hw]. training: compute the batch mean and biased variance
    * per channel, write mean and invstd = 1/sqrt(var + eps) to saveMean / saveInvstd, and update
    * runningMean/runningVar (when given) with momentum and the unbiased variance. Not training:
-   * normalise with runningMean/runningVar. weight/bias may be null (affine off).
+   * normalise with runningMean/runningVar. weight/bias may be null (affine off). relu: write
+   * relu(y) instead (NaN kept), batch norm and a following ReLU in one pass.
    */
   batchNormForward(n: number, c: number, hw: number, x: FloatArray, weight: FloatArray | null, bias: FloatArray | null,
     runningMean: FloatArray | null, runningVar: FloatArray | null, training: boolean, momentum: number, eps: number,
-    y: FloatArray, saveMean: FloatArray, saveInvstd: FloatArray): void;
+    y: FloatArray, saveMean: FloatArray, saveInvstd: FloatArray, relu?: boolean): void;
   /**
    * Gradients of training-mode batch norm given saveMean/saveInvstd: dx (always), dweight and
    * dbias (overwritten, when given). With training = false, saveMean/saveInvstd hold the running
-   * statistics' mean and invstd and dx = dy * weight * invstd.
+   * statistics' mean and invstd and dx = dy * weight * invstd. reluOutput (the output of a forward
+   * with relu): dy is the gradient of that output and counts only where reluOutput > 0.
    */
   batchNormBackward(n: number, c: number, hw: number, x: FloatArray, dy: FloatArray, weight: FloatArray | null,
-    saveMean: FloatArray, saveInvstd: FloatArray, training: boolean, dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null): void;
+    saveMean: FloatArray, saveInvstd: FloatArray, training: boolean, dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null,
+    reluOutput?: FloatArray | null): void;
   /** LocalResponseNorm across channels: y = x / (k + alpha/size * sum_{window} x^2)^beta; scale saves the denominator base. */
   lrnForward(n: number, c: number, hw: number, size: number, alpha: number, beta: number, k: number, x: FloatArray, y: FloatArray, scale: FloatArray): void;
   lrnBackward(n: number, c: number, hw: number, size: number, alpha: number, beta: number, k: number, x: FloatArray, y: FloatArray, scale: FloatArray, dy: FloatArray, dx: FloatArray): void;

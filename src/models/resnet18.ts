@@ -26,8 +26,8 @@ export class BasicBlock extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    // in-place ReLUs: batch norm and the sum do not keep their outputs for backward
-    const y = this.b2.forward(this.c2.forward(F.relu(this.b1.forward(this.c1.forward(x)), true)));
+    // batch norm and its ReLU in one op; an in-place ReLU on the sum (add keeps nothing for backward)
+    const y = this.b2.forward(this.c2.forward(this.b1.forwardRelu(this.c1.forward(x))));
     return F.relu(y.add(this.sc.forward(x)), true);
   }
 }

@@ -105,6 +105,39 @@ test('native batch norm matches the TypeScript reference on every ISA and thread
   });
 });
 
+/** relu as the elementwise kernel computes it: NaN kept, -0 and negatives to +0. */
+const reluOf = (v: number): number => (v > 0 || v !== v ? v : 0);
+
+test('batch norm with a fused ReLU gives exactly batch norm then ReLU, forward and backward, on every backend', () => {
+  const nb = native();
+  // channel by channel (hw >= 256) and image by image, with a NaN in one channel
+  const shapes: [number, number, number][] = [[3, 7, 17], [2, 3, 300], [64, 5, 4], [1, 2, 33], [0, 3, 5]];
+  shapes.forEach(([n, c, hw], s) => {
+    const x = randomArray(n * c * hw, 170 + s, -3, 5) as Float32Array;
+    if (x.length > 5) x[5] = NaN;
+    const dy = randomArray(n * c * hw, 180 + s) as Float32Array;
+    const weight = randomArray(c, 190 + s, -1, 1.5) as Float32Array, bias = randomArray(c, 200 + s) as Float32Array;
+    for (const training of [true, false]) {
+      const run = (b: Backend, fused: boolean): Float32Array[] => {
+        const rm = randomArray(c, 210 + s) as Float32Array, rv = randomArray(c, 220 + s, 0.5, 2) as Float32Array;
+        const y = new Float32Array(x.length).fill(7), saveMean = new Float32Array(c), saveInvstd = new Float32Array(c);
+        b.batchNormForward(n, c, hw, x, weight, bias, rm, rv, training, 0.1, 1e-5, y, saveMean, saveInvstd, fused);
+        if (!fused) y.forEach((v, i) => { y[i] = reluOf(v); });
+        const g = fused ? dy : dy.map((v, i) => (y[i]! > 0 ? v : 0));
+        const dx = new Float32Array(x.length).fill(7), dw = new Float32Array(c).fill(7), db = new Float32Array(c).fill(7);
+        b.batchNormBackward(n, c, hw, x, g, weight, saveMean, saveInvstd, training, dx, dw, db, fused ? y : null);
+        return [y, saveMean, saveInvstd, rm, rv, dx, dw, db];
+      };
+      const check = (name: string, b: Backend): void => {
+        const want = run(b, false), got = run(b, true);
+        got.forEach((a, i) => assert.deepEqual(a, want[i], `batchNorm+relu ${n}x${c}x${hw} training=${training} output ${i} (${name})`));
+      };
+      check('js', jsBackend);
+      if (nb) forEachIsa((isa) => forEachThreadCount((threads) => check(`native ${isa}, ${threads} threads`, nb)));
+    }
+  });
+});
+
 test('native batch norm keeps float32 accuracy on channels of 65536 values with a large mean', () => {
   const nb = native();
   if (!nb) return;

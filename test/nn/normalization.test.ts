@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { gradcheck, nn, randn, rand, zeros, ones, type DType } from '../../src/index.js';
 import { assertTensorClose } from '../helpers.js';
 import { fromFixture, loadFixture } from './fixture.js';
+import { batchNormRelu } from '../../src/nn/functional/normalization.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 
 const F = nn.functional;
 const fixture = loadFixture('nn_norm.json');
@@ -102,4 +104,67 @@ test('localResponseNorm passes gradcheck; the layer uses AlexNet\'s settings as 
   assert.deepEqual(lrn.call(x).toFloat32Array(), F.localResponseNorm(x, 5, { alpha: 1e-4, beta: 0.75, k: 2 }).toFloat32Array());
   assert.throws(() => F.localResponseNorm(randn(3, 4), 2), /localResponseNorm: expected an input with at least 3 dimensions \[N, C, \.\.\.\], got \[3, 4\]/);
   assert.throws(() => new nn.LocalResponseNorm(0), /LocalResponseNorm: expected size to be an integer >= 1, got number 0/);
+});
+
+test('Sequential runs BatchNorm then ReLU as one op with exactly the values, gradients and running stats of the two', () => {
+  for (const dtype of ['float32', 'float64', 'float16'] as DType[]) {
+    for (const inplace of [true, false]) {
+      const fusedNet = new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.BatchNorm2d(3), new nn.ReLU({ inplace })).to(dtype);
+      const plainBn = new nn.BatchNorm2d(3).to(dtype);
+      plainBn.loadStateDict(fusedNet.at(1).stateDict());
+      const conv = fusedNet.at(0);
+      for (const training of [true, false]) {
+        fusedNet.train(training);
+        plainBn.train(training);
+        const what = `${dtype}, inplace ${inplace}, ${training ? 'training' : 'eval'}`;
+        const x = randn(4, 2, 5, 5).mul(2).to(dtype).requiresGrad_();
+        const h = conv.call(x).detach().requiresGrad_();
+        const fused = (fusedNet.at(1) as nn.BatchNorm2d).forwardRelu(h);
+        const plain = F.relu(plainBn.call(h.detach().requiresGrad_()), inplace);
+        assert.deepEqual(fused.toArray(), plain.toArray(), `${what}: output`);
+        if (dtype !== 'float16') assert.equal(fused.gradFn?.name, 'batchNormRelu', `${what}: the fused op ran`);
+        const g = randn(...fused.shape).to(dtype);
+        const h2 = h.detach().requiresGrad_();
+        const bn = fusedNet.at(1) as nn.BatchNorm2d;
+        bn.zeroGrad({ setToNone: true });
+        plainBn.zeroGrad({ setToNone: true });
+        bn.forwardRelu(h2).backward(g);
+        const h3 = h.detach().requiresGrad_();
+        F.relu(plainBn.call(h3), inplace).backward(g);
+        assert.deepEqual(h2.grad!.toArray(), h3.grad!.toArray(), `${what}: input gradient`);
+        assert.deepEqual(bn.weight!.grad!.toArray(), plainBn.weight!.grad!.toArray(), `${what}: weight gradient`);
+        assert.deepEqual(bn.bias!.grad!.toArray(), plainBn.bias!.grad!.toArray(), `${what}: bias gradient`);
+        assert.deepEqual(bn.runningMean!.toArray(), plainBn.runningMean!.toArray(), `${what}: running mean`);
+        assert.deepEqual(bn.runningVar!.toArray(), plainBn.runningVar!.toArray(), `${what}: running var`);
+      }
+    }
+  }
+});
+
+test('a BatchNorm subclass with its own forward, or a ReLU subclass, is not fused', () => {
+  class Shifted extends nn.BatchNorm2d {
+    override forward(input: Tensor): Tensor { return super.forward(input).add(1); }
+  }
+  class Doubled extends nn.ReLU {
+    override forward(input: Tensor): Tensor { return super.forward(input).mul(2); }
+  }
+  const x = randn(3, 2, 4, 4, { requiresGrad: true });
+  const y = new nn.Sequential(new Shifted(2), new nn.ReLU()).call(x);
+  assert.equal(y.gradFn?.name, 'relu');
+  assert.ok(Array.from(y.toFloat32Array()).every((v) => v >= 0));
+  const ref = new nn.BatchNorm2d(2).call(x).relu().mul(2);
+  const z = new nn.Sequential(new nn.BatchNorm2d(2), new Doubled()).call(x);
+  assert.notEqual(z.gradFn?.name, 'batchNormRelu');
+  assert.deepEqual(z.toArray(), ref.toArray());
+  assert.equal(new nn.Sequential(new nn.BatchNorm2d(2), new nn.ReLU()).call(x).gradFn?.name, 'batchNormRelu');
+  // a batch norm last in the sequence, or followed by something else, runs alone
+  assert.equal(new nn.Sequential(new nn.BatchNorm2d(2)).call(x).gradFn?.name, 'batchNorm');
+  assert.notEqual(new nn.Sequential(new nn.BatchNorm2d(2), new nn.Identity(), new nn.ReLU()).call(x).gradFn?.name, 'batchNormRelu');
+});
+
+test('batchNormRelu passes gradcheck in float64 (training and evaluation)', () => {
+  const x = randn(3, 2, 2, 3, o), w = rand(2, o).add(0.5).detach().requiresGrad_(), b = randn(2, o);
+  gradcheck((a, ww, bb) => batchNormRelu(a, null, null, { weight: ww, bias: bb, training: true }), [x, w, b]);
+  const rm = randn(2, { dtype: 'float64' }), rv = rand(2, { dtype: 'float64' }).add(0.5);
+  gradcheck((a, ww, bb) => batchNormRelu(a, rm, rv, { weight: ww, bias: bb }), [x, w, b]);
 });

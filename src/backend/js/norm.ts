@@ -10,7 +10,7 @@ import type { FloatArray } from '../../tensor/dtype.js';
  */
 export function batchNormForward(n: number, c: number, hw: number, x: FloatArray, weight: FloatArray | null, bias: FloatArray | null,
   runningMean: FloatArray | null, runningVar: FloatArray | null, training: boolean, momentum: number, eps: number,
-  y: FloatArray, saveMean: FloatArray, saveInvstd: FloatArray): void {
+  y: FloatArray, saveMean: FloatArray, saveInvstd: FloatArray, relu = false): void {
   const count = n * hw;
   for (let ch = 0; ch < c; ch++) {
     let mean: number, invstd: number;
@@ -40,7 +40,11 @@ export function batchNormForward(n: number, c: number, hw: number, x: FloatArray
     const shift = (bias ? bias[ch]! : 0) - mean * scale;
     for (let b = 0; b < n; b++) {
       const base = (b * c + ch) * hw;
-      for (let i = 0; i < hw; i++) y[base + i] = x[base + i]! * scale + shift;
+      if (relu) {
+        for (let i = 0; i < hw; i++) { const v = x[base + i]! * scale + shift; y[base + i] = v > 0 || v !== v ? v : 0; }
+      } else {
+        for (let i = 0; i < hw; i++) y[base + i] = x[base + i]! * scale + shift;
+      }
     }
   }
 }
@@ -48,10 +52,17 @@ export function batchNormForward(n: number, c: number, hw: number, x: FloatArray
 /**
  * dbias = sum dy, dweight = sum dy * xhat with xhat = (x - mean) * invstd. Training:
  * dx = w * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)); eval: dx = w * invstd * dy.
+ * With reluOutput, dy is first masked as ReLU's backward would (dy where reluOutput > 0, else 0).
  */
-export function batchNormBackward(n: number, c: number, hw: number, x: FloatArray, dy: FloatArray, weight: FloatArray | null,
-  saveMean: FloatArray, saveInvstd: FloatArray, training: boolean, dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null): void {
+export function batchNormBackward(n: number, c: number, hw: number, x: FloatArray, dyIn: FloatArray, weight: FloatArray | null,
+  saveMean: FloatArray, saveInvstd: FloatArray, training: boolean, dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null,
+  reluOutput: FloatArray | null = null): void {
   const count = n * hw;
+  let dy = dyIn;
+  if (reluOutput) {
+    const r = reluOutput;
+    dy = dyIn.map((g, i) => (r[i]! > 0 ? g : 0));
+  }
   for (let ch = 0; ch < c; ch++) {
     const mean = saveMean[ch]!, invstd = saveInvstd[ch]!;
     let sumDy = 0, sumDyXmu = 0;

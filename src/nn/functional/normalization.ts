@@ -43,7 +43,22 @@ function fromArray(a: FloatArray, shape: readonly number[], cd: ComputeDtype): T
 }
 
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
-  const op = 'batchNorm';
+  return batchNormOp(input, runningMean, runningVar, options, false);
+}
+
+/**
+ * relu(batchNorm(...)) in one pass over memory, for a BatchNorm layer followed by a ReLU whose
+ * input nothing else sees (see Sequential): the same values and gradients as the two ops, without
+ * ReLU's read and write of the whole activation forward and its gradient pass backward. Half
+ * precision inputs take the two ops (their ReLU sees the rounded output).
+ */
+export function batchNormRelu(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
+  if (input.dtype !== 'float32' && input.dtype !== 'float64') return batchNormOp(input, runningMean, runningVar, options, false).relu_();
+  return batchNormOp(input, runningMean, runningVar, options, true);
+}
+
+function batchNormOp(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions, relu: boolean): Tensor {
+  const op = relu ? 'batchNormRelu' : 'batchNorm';
   checkFloatTensor(input, op);
   if (input.ndim < 2) throw new RangeError(`${op}: expected an input with at least 2 dimensions [N, C, ...], got ${shapeStr(input.shape)}`);
   const n = input.shape[0]!, c = input.shape[1]!, hw = sizeOf(input.shape.slice(2));
@@ -70,7 +85,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   const wa = weight ? kernelArray(weight, cd) : null, ba = bias ? kernelArray(bias, cd) : null;
   const mean = rm ? runningStat(rm, cd) : null, variance = rv ? runningStat(rv, cd) : null;
   if (c > 0 && n * hw > 0) {
-    backend().batchNormForward(n, c, hw, kernelArray(input, cd), wa, ba, mean?.array ?? null, variance?.array ?? null, training, momentum, eps, ya, saveMean, saveInvstd);
+    backend().batchNormForward(n, c, hw, kernelArray(input, cd), wa, ba, mean?.array ?? null, variance?.array ?? null, training, momentum, eps, ya, saveMean, saveInvstd, relu);
   }
   if (!training) {
     // the backward of evaluation mode reads the running statistics as they were at this forward
@@ -80,17 +95,19 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     mean.commit();
     variance!.commit();
   }
-  return record(toDtype(y, input.dtype), op, [input, weight, bias], (g) => {
+  // relu: input is float32 or float64, so y is the output itself (saved: its sign masks dy)
+  const out = toDtype(y, input.dtype);
+  return record(out, op, [input, weight, bias], (g) => {
     const empty = n * hw === 0;
     const [dx, dxa] = input.requiresGrad ? kernelOutput(input.shape, cd) : [null, null];
     const [dw, dwa] = weight && weight.requiresGrad ? kernelOutput([c], cd, empty) : [null, null];
     const [db, dba] = bias && bias.requiresGrad ? kernelOutput([c], cd, empty) : [null, null];
     if (c > 0 && !empty) {
       backend().batchNormBackward(n, c, hw, kernelArray(input, cd), kernelArray(g, cd), weight ? kernelArray(weight, cd) : null,
-        saveMean, saveInvstd, training, dxa, dwa, dba);
+        saveMean, saveInvstd, training, dxa, dwa, dba, relu ? ya : null);
     }
     return [dx && toDtype(dx, input.dtype), dw && toDtype(dw, weight!.dtype), db && toDtype(db, bias!.dtype)];
-  }, weight ? [input, weight] : [input]);
+  }, [input, ...(weight ? [weight] : []), ...(relu ? [out] : [])]);
 }
 
 export interface LocalResponseNormOptions {

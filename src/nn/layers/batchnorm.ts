@@ -6,7 +6,7 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { filled } from '../../tensor/ops/convert.js';
-import { batchNorm } from '../functional/normalization.js';
+import { batchNorm, batchNormRelu } from '../functional/normalization.js';
 import { checkBool, checkFloatTensor, checkInt, checkNumber } from '../functional/args.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -24,7 +24,7 @@ export interface BatchNormLayerOptions {
   dtype?: DType;
 }
 
-abstract class BatchNormBase extends Module {
+export abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   momentum: number | null;
@@ -74,6 +74,15 @@ abstract class BatchNormBase extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    return this.normalize(input, false);
+  }
+
+  /** relu(forward(input)) in one pass (Sequential uses it for a BatchNorm followed by a ReLU). */
+  forwardRelu(input: Tensor): Tensor {
+    return this.normalize(input, true);
+  }
+
+  private normalize(input: Tensor, relu: boolean): Tensor {
     checkFloatTensor(input, this.layer);
     this.checkInputDim(input);
     if (input.shape[1] !== this.numFeatures) throw new RangeError(`${this.layer}: input has ${input.shape[1]} channels, expected ${this.numFeatures} (input ${shapeStr(input.shape)})`);
@@ -85,7 +94,7 @@ abstract class BatchNormBase extends Module {
     // Evaluation without running statistics normalises with the batch's, as PyTorch.
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
     const passStats = !this.training || this.trackRunningStats;
-    return batchNorm(input, passStats ? this.runningMean : null, passStats ? this.runningVar : null, {
+    return (relu ? batchNormRelu : batchNorm)(input, passStats ? this.runningMean : null, passStats ? this.runningVar : null, {
       weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
     });
   }

@@ -4,6 +4,8 @@
 import { describe } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+import { BatchNormBase } from './batchnorm.js';
+import { ReLU } from './activation.js';
 
 export class Sequential extends Module {
   constructor(...modules: Module[]);
@@ -46,7 +48,29 @@ export class Sequential extends Module {
 
   override forward(input: Tensor): Tensor {
     let x = input;
-    for (const m of this._modules.values()) if (m) x = m.forward(x) as Tensor;
-    return x;
+    let pending: BatchNormBase | null = null; // a batch norm held back to see whether a ReLU follows
+    for (const m of this._modules.values()) {
+      if (!m) continue;
+      if (pending) {
+        const fuse = isPlainRelu(m);
+        x = fuse ? pending.forwardRelu(x) : pending.forward(x);
+        pending = null;
+        if (fuse) continue;
+      }
+      if (isPlainBatchNorm(m)) pending = m;
+      else x = m.forward(x) as Tensor;
+    }
+    return pending ? pending.forward(x) : x;
   }
+}
+
+// A batch norm directly followed by a ReLU runs as one op: the batch norm's output is seen by
+// nothing but the ReLU, and the fused kernel gives the same values and gradients in one pass.
+// Only the library's own forwards qualify (a subclass may override them).
+function isPlainBatchNorm(m: Module): m is BatchNormBase {
+  return m instanceof BatchNormBase && m.forward === BatchNormBase.prototype.forward;
+}
+
+function isPlainRelu(m: Module): boolean {
+  return m instanceof ReLU && m.forward === ReLU.prototype.forward;
 }
