@@ -49,8 +49,12 @@ static void bn_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t 
 }
 
 // dy where the fused ReLU's output r is > 0, else 0 (the gradient ReLU's backward would pass on).
+// The scalar forms select with bit masks: planes of a few values never reach the vector loops,
+// and a branch on the sign of random data mispredicts every other element.
 static inline vf relu_pass(vf g, const float* r) { return vload<vf>(r) > vsplat<vf>(0.0f) ? g : vsplat<vf>(0.0f); }
-static inline float relu_pass(float g, float r) { return r > 0.0f ? g : 0.0f; }
+static inline float relu_pass(float g, float r) { return bits_to_float(float_to_bits(g) & (0u - uint32_t(r > 0.0f))); }
+// relu(v) as the ReLU kernel: NaN kept, negatives and -0 to +0.
+static inline float relu_of(float v) { return bits_to_float(float_to_bits(v) & (0u - uint32_t(!(v <= 0.0f)))); }
 
 // sum_g[c] += sum of dy, sum_gx[c] += sum of dy * (x - save_mean[c]); dy through the fused ReLU when Relu.
 template <bool Relu>
@@ -110,8 +114,7 @@ static void bn_normalize_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int
       const float m = center[c], sc = scale[c], sh = shift[c];
       if (a.relu) {
         for (int64_t i = 0; i < a.hw; i++) {
-          const float v = (p[i] - m) * sc + sh;
-          q[i] = v > 0.0f ? v : (v != v ? v : 0.0f);
+          q[i] = relu_of((p[i] - m) * sc + sh);
         }
       } else {
         for (int64_t i = 0; i < a.hw; i++) q[i] = (p[i] - m) * sc + sh;
