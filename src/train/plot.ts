@@ -39,6 +39,35 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
+interface Box { x: number; y: number; w: number; h: number }
+
+const LEGEND_W = 110;
+
+/** The corner of the plot area whose legend box covers the fewest samples of the drawn curves
+ *  (top right first on a tie): loss curves fall away from the top right, accuracy curves climb
+ *  into it, so no fixed corner suits both. */
+export function legendCorner(curves: readonly (readonly (readonly [number, number])[])[], entries: number, area: Box): Box {
+  const w = LEGEND_W, h = 4 + 16 * entries, pad = 4;
+  const right = area.x + area.w - w - pad, left = area.x + pad, top = area.y + pad, bottom = area.y + area.h - h - pad;
+  const corners: Box[] = [[right, top], [right, bottom], [left, top], [left, bottom]].map(([x, y]) => ({ x: x!, y: y!, w, h }));
+  // Each curve sampled along its segments, so a line crossing a box counts and not only its dots.
+  const samples: (readonly [number, number])[] = [];
+  for (const c of curves) {
+    c.forEach((p, i) => {
+      samples.push(p);
+      const q = c[i + 1];
+      if (q) for (let t = 1; t < 16; t++) samples.push([p[0] + ((q[0] - p[0]) * t) / 16, p[1] + ((q[1] - p[1]) * t) / 16]);
+    });
+  }
+  const covered = (b: Box) => samples.filter(([x, y]) => x >= b.x - 3 && x <= b.x + b.w + 3 && y >= b.y - 3 && y <= b.y + b.h + 3).length;
+  let best = corners[0]!, fewest = covered(best);
+  for (const b of corners.slice(1)) {
+    const n = covered(b);
+    if (n < fewest) { best = b; fewest = n; }
+  }
+  return best;
+}
+
 function panel(spec: PanelSpec, offsetX: number): string {
   const pts = spec.series.flatMap((s) => s.points.filter(([, y]) => Number.isFinite(y)));
   const xs = pts.map(([x]) => x);
@@ -65,13 +94,15 @@ function panel(spec: PanelSpec, offsetX: number): string {
   }
   parts.push(`<text x="${offsetX + M.left + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="12">epoch</text>`);
   parts.push(`<text x="${offsetX + 14}" y="${M.top + ph / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${offsetX + 14} ${M.top + ph / 2})">${escapeXml(spec.yLabel)}</text>`);
+  const drawn = spec.series.map((s) => s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y]) => [sx(x), sy(y)] as const));
+  const legend = legendCorner(drawn, spec.series.length, { x: offsetX + M.left, y: M.top, w: pw, h: ph });
   spec.series.forEach((s, i) => {
-    const p = s.points.filter(([, y]) => Number.isFinite(y));
+    const p = drawn[i]!;
     if (p.length === 0) return;
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-    if (p.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${p.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`);
-    for (const [x, y] of p) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"/>`);
-    const ly = M.top + 14 + i * 16, lx = offsetX + M.left + pw - 120;
+    if (p.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${p.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`);
+    for (const [x, y] of p) parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3" fill="${s.color}"/>`);
+    const ly = legend.y + 10 + i * 16, lx = legend.x + 6;
     parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`);
     parts.push(`<text x="${lx + 24}" y="${ly}" dominant-baseline="middle" font-size="11">${escapeXml(s.label)}</text>`);
   });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nn, optim, manualSeed, Tensor, train } from '../../src/index.js';
-import { niceTicks } from '../../src/train/plot.js';
+import { legendCorner, niceTicks } from '../../src/train/plot.js';
 import type { EpochLogs } from '../../src/train/callbacks/callback.js';
 import { loader, mlp } from './helpers.js';
 
@@ -40,6 +40,21 @@ test('renderLearningCurves draws loss and accuracy panels with a point per epoch
   const empty = train.renderLearningCurves([]);
   assert.match(empty, />Loss</);
   assert.doesNotMatch(empty, /NaN|Infinity/);
+});
+
+test('the legend goes to the corner the curves leave free', () => {
+  const area = { x: 0, y: 0, w: 400, h: 240 };
+  // Pixel coordinates (y grows downwards). A falling curve leaves the top right free ...
+  const falling = [[0, 0], [100, 150], [200, 200], [400, 230]] as const;
+  const top = legendCorner([falling], 2, area);
+  assert.ok(top.x > 200 && top.y < 20, `falling curve: top right, got ${JSON.stringify(top)}`);
+  // ... a climbing one (accuracy) fills it, and the bottom right is free.
+  const climbing = [[0, 240], [100, 80], [200, 30], [400, 5]] as const;
+  const bottom = legendCorner([climbing], 2, area);
+  assert.ok(bottom.x > 200 && bottom.y > 150, `climbing curve: bottom right, got ${JSON.stringify(bottom)}`);
+  // A line crossing the box counts, not only its dots: two far dots joined through the top right.
+  const crossing = [[250, 0], [400, 60], [0, 240]] as const;
+  assert.ok(legendCorner([crossing], 1, area).y > 150 || legendCorner([crossing], 1, area).x < 200);
 });
 
 test('PlotWriter writes the plot when training starts and after every epoch', async () => {
