@@ -31,6 +31,7 @@
         "native/bind_gemm.cc",
         "native/conv/conv.cc",
         "native/conv/depthwise.cc",
+        "native/conv/conv_wide.cc",
         "native/bind_conv.cc",
         "native/bind_bench.cc",
         "native/bind_optim.cc",

@@ -10,6 +10,8 @@
 namespace ody {
 
 struct ConvGeom;
+struct WideForwardArgs;
+struct WideWeightArgs;
 struct DwPlan;
 
 // elementwise: a rows x cols block of a binary op; out row r starts at r * out_row (its columns
@@ -93,6 +95,12 @@ struct Kernels {
   void (*conv_pack_planes)(const void* ctx, int64_t r0, int rn, int64_t k0, int64_t kc, int w, float* dst) = nullptr;
   // dst[j] = src[j * step] for j < n
   void (*conv_gather_row)(const float* src, int64_t step, float* dst, int64_t n) = nullptr;
+  // (kernels/conv_wide.inl; driver conv/conv_wide.cc) direct stride-1 convolution over wide
+  // planes: forward over images [b0, b1); a weight-gradient tile of kn <= conv_wide_kb rows from k0
+  // by jn <= conv_wide_jb columns from j0
+  void (*conv_wide_forward)(const WideForwardArgs& a, int64_t b0, int64_t b1) = nullptr;
+  void (*conv_wide_weight)(const WideWeightArgs& a, int64_t k0, int kn, int64_t j0, int jn) = nullptr;
+  int conv_wide_kb = 0, conv_wide_jb = 0;
 
   // depthwise conv (kernels/depthwise*.inl; driver in conv/depthwise.cc). General kernels over
   // output planes [p0, p1) (forward), input planes (input gradient) or output channels (weight

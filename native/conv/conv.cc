@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "conv/conv_wide.h"
 #include "conv/depthwise.h"
 #include "dispatch.h"
 #include "gemm/aligned_buffer.h"
@@ -130,6 +131,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
     depthwise_forward(g, x, w, bias, y);
     return;
   }
+  if (wide_conv_forward(g, x, w, bias, y)) return;
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s;
   const PlaneGeom pg{g.h, g.w, g.r, g.s, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
   PlaneSource planes;
@@ -158,6 +160,7 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* w, f
     depthwise_backward_input(g, dy, w, dx);
     return;
   }
+  if (wide_conv_backward_input(g, dy, w, dx)) return;
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, taps = g.r * g.s, crs = cg * taps;
   if (g.sh == 1 && g.sw == 1) {
     // wf[gi][ci][(ko, R-1-kr, S-1-ks)] = w[gi*kg + ko][ci][kr][ks]. A 1x1 kernel has nothing to
@@ -244,6 +247,7 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
     depthwise_backward_weight(g, x, dy, dw);
     return;
   }
+  if (wide_conv_backward_weight(g, x, dy, dw)) return;
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, taps = g.r * g.s, crs = cg * taps;
   // NHWC copy of x: each (image, row) is a c x w block transposed by the GEMM packer.
   float* xhwc = tl_nhwc.get(size_t(std::max<int64_t>(1, g.n * hw * g.c)));

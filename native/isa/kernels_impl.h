@@ -2,6 +2,7 @@
 // name and the compiler flags of that ISA. Kernel sources (*.inl) are plain C++ that the compiler
 // vectorises for the ISA, plus intrinsics guarded by __AVX512F__ / __AVX2__ where it matters.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +15,7 @@
 #endif
 
 #include "conv/conv_geom.h"
+#include "conv/conv_wide.h"
 #include "conv/depthwise_plan.h"
 #include "cpu.h"
 #include "dispatch.h"
@@ -34,6 +36,7 @@ namespace ODY_ISA {
 #include "kernels/depthwise_general.inl"
 #include "kernels/depthwise.inl"
 #include "kernels/conv_gemm.inl"
+#include "kernels/conv_wide.inl"
 #include "kernels/optim.inl"
 
 inline void fill_all(Kernels& k) {
@@ -45,6 +48,7 @@ inline void fill_all(Kernels& k) {
   fill_conv(k);
   fill_depthwise(k);
   fill_conv_gemm(k);
+  fill_conv_wide(k);
   fill_optim(k);
   fill_cast(k);
   fill_copy(k);

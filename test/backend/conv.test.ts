@@ -51,6 +51,14 @@ const CASES: ConvCase[] = [
   { n: 2, c: 3, h: 9, w: 9, k: 4, r: 3, s: 3, stride: [2, 2] },                            // stride 2, no padding (general packer)
   { n: 2, c: 6, h: 8, w: 8, k: 8, r: 3, s: 3, pad: [1, 1], groups: 2, bias: true },        // groups over planes
   { n: 2, c: 4, h: 8, w: 8, k: 6, r: 3, s: 3, stride: [2, 2], pad: [1, 1], groups: 2 },    // groups over phase planes
+  // stride 1 with at most 16 channels on one side: direct kernels over wide planes (conv/conv_wide.h)
+  { n: 3, c: 1, h: 28, w: 28, k: 6, r: 5, s: 5, pad: [2, 2], bias: true },                 // LeNet-5 conv1
+  { n: 5, c: 6, h: 14, w: 14, k: 16, r: 5, s: 5, bias: true },                             // LeNet-5 conv2
+  { n: 3, c: 5, h: 13, w: 11, k: 7, r: 5, s: 3, pad: [1, 2], bias: true },                 // odd, unequal kernel and padding
+  { n: 2, c: 17, h: 9, w: 10, k: 11, r: 3, s: 4, pad: [1, 0] },                            // k <= 16 < c: wide forward and weight grad only
+  { n: 2, c: 9, h: 7, w: 12, k: 19, r: 2, s: 3, pad: [0, 1], bias: true },                 // c <= 16 < k: wide input grad only
+  { n: 3, c: 3, h: 11, w: 9, k: 13, r: 3, s: 3, pad: [3, 1], dilation: [2, 3] },           // dilated, padding past reach in width
+  { n: 1, c: 2, h: 5, w: 3, k: 3, r: 1, s: 3, pad: [0, 1] },                               // one kernel row
 ];
 
 function describe(cs: ConvCase): string {
@@ -91,6 +99,26 @@ test('native conv2d forward and both gradients match the TypeScript reference on
       assertClose(dwOnly, dw0, tol, `${at} weight gradient without bias`);
     }));
   }
+});
+
+test('native conv2d weight gradient: an inf in x reaches only the taps that read it (wide planes mask their extra columns)', () => {
+  const nb = native();
+  if (!nb) return;
+  const g = geometry({ n: 2, c: 3, h: 9, w: 10, k: 5, r: 3, s: 3 });
+  const x = randomArray(g.n * g.c * g.h * g.w, 21) as Float32Array;
+  x[(1 * g.c + 2) * g.h * g.w + 4 * g.w + g.w - 1] = Infinity;  // last column: read by tap column 2 only
+  const dy = randomArray(g.n * g.k * g.oh * g.ow, 22) as Float32Array;
+  const dw0 = new Float32Array(g.k * g.c * g.r * g.s);
+  jsBackend.conv2dBackwardWeight(g, x, dy, dw0, null);
+  assert.ok(dw0.some((v) => Number.isFinite(v)) && dw0.some((v) => !Number.isFinite(v)), 'the case mixes finite and infinite gradients');
+  forEachIsa((isa) => forEachThreadCount((threads) => {
+    const dw = new Float32Array(dw0.length).fill(NaN);
+    nb.conv2dBackwardWeight(g, x, dy, dw, null);
+    for (let i = 0; i < dw.length; i++) {
+      assert.equal(Number.isFinite(dw[i]), Number.isFinite(dw0[i]), `${isa} ${threads} threads: element ${i} is ${dw[i]}, expected ${dw0[i]}`);
+    }
+    assertClose(dw.map((v) => (Number.isFinite(v) ? v : 0)), dw0.map((v) => (Number.isFinite(v) ? v : 0)), { rtol: 1e-4, atol: 1e-4 }, `${isa} ${threads} threads`);
+  }));
 });
 
 test('native conv2d on ResNet-like shapes spanning several GEMM blocks', () => {

@@ -1,0 +1,168 @@
+// Driver of the direct stride-1 convolution over wide planes (see conv/conv_wide.h): used where one
+// side of the layer has at most kWideMaxChannels channels (the GEMM's rows would be that side).
+// Pads the input planes into a thread-local buffer, then runs the ISA kernels over images (forward,
+// input gradient) or over tiles of the weight gradient.
+#include "conv/conv_wide.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "conv/conv_geom.h"
+#include "dispatch.h"
+#include "gemm/aligned_buffer.h"
+#include "threadpool.h"
+
+namespace ody {
+namespace {
+
+// At most this many channels on the GEMM's row side (forward: outputs; input gradient: inputs;
+// weight gradient: outputs). Above it the GEMM's 12-row tiles are full and it is the faster path.
+constexpr int64_t kWideMaxChannels = 16;
+
+thread_local AlignedBuffer tl_in, tl_dy, tl_wf;
+thread_local std::vector<int64_t> tl_off;
+thread_local std::vector<int32_t> tl_mask;
+
+inline int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+// The wide layout of h x w planes padded by (ph, pw) for an r x s kernel (dilation dh, dw) at
+// stride 1: row width W, computed pixels len, plane stride ps (every tap's read of every computed
+// pixel stays inside its plane), tap offsets.
+struct WideLayout {
+  int64_t W, H, oh, ow, len, ps;
+  std::vector<int64_t>* off;
+};
+
+WideLayout layout(int64_t h, int64_t w, int64_t ph, int64_t pw, int64_t r, int64_t s, int64_t dh, int64_t dw) {
+  WideLayout l;
+  l.W = w + 2 * pw;
+  l.H = h + 2 * ph;
+  l.oh = l.H - (r - 1) * dh;
+  l.ow = l.W - (s - 1) * dw;
+  l.len = round_up(l.oh * l.W, kWideAlign);
+  const int64_t max_off = (r - 1) * dh * l.W + (s - 1) * dw;
+  l.ps = round_up(std::max(l.H * l.W, l.len + max_off), kWideAlign);
+  tl_off.resize(size_t(r * s));
+  for (int64_t kr = 0; kr < r; kr++)
+    for (int64_t ks = 0; ks < s; ks++) tl_off[size_t(kr * s + ks)] = kr * dh * l.W + ks * dw;
+  l.off = &tl_off;
+  return l;
+}
+
+// planes contiguous h x w planes -> padded planes of the layout (zeros around and after).
+float* pad_planes(const float* src, int64_t planes, int64_t h, int64_t w, int64_t ph, int64_t pw, const WideLayout& l) {
+  float* dst = tl_in.get(size_t(planes * l.ps));
+  parallel_for(planes, std::max<int64_t>(1, 8192 / l.ps), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      float* d = dst + p * l.ps;
+      const float* s = src + p * h * w;
+      std::memset(d, 0, sizeof(float) * size_t(ph * l.W));
+      for (int64_t i = 0; i < h; i++) {
+        float* row = d + (ph + i) * l.W;
+        std::memset(row, 0, sizeof(float) * size_t(pw));
+        std::memcpy(row + pw, s + i * w, sizeof(float) * size_t(w));
+        std::memset(row + pw + w, 0, sizeof(float) * size_t(l.W - pw - w));
+      }
+      std::memset(d + (ph + h) * l.W, 0, sizeof(float) * size_t(l.ps - (ph + h) * l.W));
+    }
+  });
+  return dst;
+}
+
+bool plain_stride1(const ConvGeom& g) {
+  return g.groups == 1 && g.sh == 1 && g.sw == 1 && g.r * g.s > 1 && kernels().conv_wide_forward != nullptr;
+}
+
+// in: n images of ci planes (h x w) padded by (ph, pw); out: co planes of the layout's oh x ow.
+void run_forward(const float* in, int64_t n, int64_t ci, int64_t h, int64_t w, int64_t ph, int64_t pw, const ConvGeom& g,
+                 const float* wt, int64_t w_o, int64_t w_i, int64_t co, const float* bias, float* out) {
+  const WideLayout l = layout(h, w, ph, pw, g.r, g.s, g.dh, g.dw);
+  const float* xp = pad_planes(in, n * ci, h, w, ph, pw, l);
+  WideForwardArgs a;
+  a.in = xp;
+  a.in_img = ci * l.ps;
+  a.in_plane = l.ps;
+  a.w = wt;
+  a.w_o = w_o;
+  a.w_i = w_i;
+  a.off = l.off->data();
+  a.taps = g.r * g.s;
+  a.ci = ci;
+  a.co = co;
+  a.len = l.len;
+  a.wide_w = l.W;
+  a.oh = l.oh;
+  a.ow = l.ow;
+  a.out = out;
+  a.out_img = co * l.oh * l.ow;
+  a.bias = bias;
+  const Kernels& kt = kernels();
+  parallel_for(n, 1, [&](int64_t b0, int64_t b1) { kt.conv_wide_forward(a, b0, b1); });
+}
+
+}  // namespace
+
+bool wide_conv_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
+  if (!plain_stride1(g) || g.k > kWideMaxChannels) return false;
+  run_forward(x, g.n, g.c, g.h, g.w, g.ph, g.pw, g, w, g.c * g.r * g.s, g.r * g.s, g.k, bias, y);
+  return true;
+}
+
+bool wide_conv_backward_input(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  // dx = the forward of dy padded by (r-1)dh - ph, (s-1)dw - pw with the kernel flipped and transposed.
+  const int64_t qh = (g.r - 1) * g.dh - g.ph, qw = (g.s - 1) * g.dw - g.pw;
+  if (!plain_stride1(g) || g.c > kWideMaxChannels || qh < 0 || qw < 0) return false;
+  const int64_t taps = g.r * g.s;
+  float* wf = tl_wf.get(size_t(g.c * g.k * taps));
+  for (int64_t ko = 0; ko < g.k; ko++)
+    for (int64_t ci = 0; ci < g.c; ci++)
+      for (int64_t t = 0; t < taps; t++) wf[(ci * g.k + ko) * taps + (taps - 1 - t)] = w[(ko * g.c + ci) * taps + t];
+  run_forward(dy, g.n, g.k, g.oh, g.ow, qh, qw, g, wf, g.k * taps, taps, g.c, nullptr, dx);
+  return true;
+}
+
+bool wide_conv_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  if (!plain_stride1(g) || g.k > kWideMaxChannels) return false;
+  const Kernels& kt = kernels();
+  const WideLayout l = layout(g.h, g.w, g.ph, g.pw, g.r, g.s, g.dh, g.dw);
+  const float* xp = pad_planes(x, g.n * g.c, g.h, g.w, g.ph, g.pw, l);
+  // dy on the wide rows: dyw[b][k][oy * W + ox], zero past ow and past oh.
+  float* dyw = tl_dy.get(size_t(g.n * g.k * l.len));
+  const int64_t ohw = g.oh * g.ow;
+  parallel_for(g.n * g.k, std::max<int64_t>(1, 8192 / l.len), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      float* d = dyw + p * l.len;
+      const float* s = dy + p * ohw;
+      for (int64_t oy = 0; oy < g.oh; oy++) {
+        std::memcpy(d + oy * l.W, s + oy * g.ow, sizeof(float) * size_t(g.ow));
+        std::memset(d + oy * l.W + g.ow, 0, sizeof(float) * size_t(l.W - g.ow));
+      }
+      std::memset(d + g.oh * l.W, 0, sizeof(float) * size_t(l.len - g.oh * l.W));
+    }
+  });
+  tl_mask.resize(size_t(l.len));
+  for (int64_t p = 0; p < l.len; p++) tl_mask[size_t(p)] = p / l.W < g.oh && p % l.W < g.ow ? -1 : 0;
+  WideWeightArgs a;
+  a.x = xp;
+  a.x_img = g.c * l.ps;
+  a.x_plane = l.ps;
+  a.dy = dyw;
+  a.dy_img = g.k * l.len;
+  a.mask = tl_mask.data();
+  a.off = l.off->data();
+  a.taps = g.r * g.s;
+  a.n = g.n;
+  a.len = l.len;
+  a.dw = dw;
+  a.ldw = g.c * a.taps;
+  const int64_t KB = kt.conv_wide_kb, JB = kt.conv_wide_jb, cols = a.ldw;
+  const int64_t kb = (g.k + KB - 1) / KB, jb = (cols + JB - 1) / JB;
+  parallel_tasks(kb * jb, [&](int64_t t) {
+    const int64_t k0 = (t / jb) * KB, j0 = (t % jb) * JB;
+    kt.conv_wide_weight(a, k0, int(std::min(KB, g.k - k0)), j0, int(std::min(JB, cols - j0)));
+  });
+  return true;
+}
+
+}  // namespace ody
