@@ -12,6 +12,7 @@ namespace ody {
 struct ConvGeom;
 struct WideForwardArgs;
 struct WideWeightArgs;
+struct WideScatterArgs;
 struct DwPlan;
 
 // elementwise: a rows x cols block of a binary op; out row r starts at r * out_row (its columns
@@ -100,6 +101,8 @@ struct Kernels {
   // by jn <= conv_wide_jb columns from j0
   void (*conv_wide_forward)(const WideForwardArgs& a, int64_t b0, int64_t b1) = nullptr;
   void (*conv_wide_weight)(const WideWeightArgs& a, int64_t k0, int kn, int64_t j0, int jn) = nullptr;
+  // input gradient scattered from dy over images [b0, b1)
+  void (*conv_wide_scatter)(const WideScatterArgs& a, int64_t b0, int64_t b1) = nullptr;
   int conv_wide_kb = 0, conv_wide_jb = 0;
 
   // depthwise conv (kernels/depthwise*.inl; driver in conv/depthwise.cc). General kernels over

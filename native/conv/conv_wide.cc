@@ -1,7 +1,7 @@
 // Driver of the direct stride-1 convolution over wide planes (see conv/conv_wide.h): used where one
 // side of the layer has at most kWideMaxChannels channels (the GEMM's rows would be that side).
-// Pads the input planes into a thread-local buffer, then runs the ISA kernels over images (forward,
-// input gradient) or over tiles of the weight gradient.
+// Pads x (forward, weight gradient) or widens dy (gradients) into thread-local buffers, then runs
+// the ISA kernels over images (forward, input gradient) or over tiles of the weight gradient.
 #include "conv/conv_wide.h"
 
 #include <algorithm>
@@ -20,7 +20,7 @@ namespace {
 // weight gradient: outputs). Above it the GEMM's 12-row tiles are full and it is the faster path.
 constexpr int64_t kWideMaxChannels = 16;
 
-thread_local AlignedBuffer tl_in, tl_dy, tl_wf;
+thread_local AlignedBuffer tl_in, tl_dy;
 thread_local std::vector<int64_t> tl_off;
 thread_local std::vector<int32_t> tl_mask;
 
@@ -70,6 +70,24 @@ float* pad_planes(const float* src, int64_t planes, int64_t h, int64_t w, int64_
   return dst;
 }
 
+// dy on the wide rows of the layout: dyw[b][k][oy * W + ox], zero past ow and past oh.
+const float* widen_dy(const ConvGeom& g, const float* dy, const WideLayout& l) {
+  float* dyw = tl_dy.get(size_t(g.n * g.k * l.len));
+  const int64_t ohw = g.oh * g.ow;
+  parallel_for(g.n * g.k, std::max<int64_t>(1, 8192 / l.len), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      float* d = dyw + p * l.len;
+      const float* s = dy + p * ohw;
+      for (int64_t oy = 0; oy < g.oh; oy++) {
+        std::memcpy(d + oy * l.W, s + oy * g.ow, sizeof(float) * size_t(g.ow));
+        std::memset(d + oy * l.W + g.ow, 0, sizeof(float) * size_t(l.W - g.ow));
+      }
+      std::memset(d + g.oh * l.W, 0, sizeof(float) * size_t(l.len - g.oh * l.W));
+    }
+  });
+  return dyw;
+}
+
 bool plain_stride1(const ConvGeom& g) {
   return g.groups == 1 && g.sh == 1 && g.sw == 1 && g.r * g.s > 1 && kernels().conv_wide_forward != nullptr;
 }
@@ -110,15 +128,27 @@ bool wide_conv_forward(const ConvGeom& g, const float* x, const float* w, const 
 }
 
 bool wide_conv_backward_input(const ConvGeom& g, const float* dy, const float* w, float* dx) {
-  // dx = the forward of dy padded by (r-1)dh - ph, (s-1)dw - pw with the kernel flipped and transposed.
-  const int64_t qh = (g.r - 1) * g.dh - g.ph, qw = (g.s - 1) * g.dw - g.pw;
-  if (!plain_stride1(g) || g.c > kWideMaxChannels || qh < 0 || qw < 0) return false;
-  const int64_t taps = g.r * g.s;
-  float* wf = tl_wf.get(size_t(g.c * g.k * taps));
-  for (int64_t ko = 0; ko < g.k; ko++)
-    for (int64_t ci = 0; ci < g.c; ci++)
-      for (int64_t t = 0; t < taps; t++) wf[(ci * g.k + ko) * taps + (taps - 1 - t)] = w[(ko * g.c + ci) * taps + t];
-  run_forward(dy, g.n, g.k, g.oh, g.ow, qh, qw, g, wf, g.k * taps, taps, g.c, nullptr, dx);
+  if (!plain_stride1(g) || g.c > kWideMaxChannels) return false;
+  const WideLayout l = layout(g.h, g.w, g.ph, g.pw, g.r, g.s, g.dh, g.dw);
+  WideScatterArgs a;
+  a.dy = widen_dy(g, dy, l);
+  a.dy_img = g.k * l.len;
+  a.len = l.len;
+  a.w = w;
+  a.off = l.off->data();
+  a.taps = g.r * g.s;
+  a.ci = g.c;
+  a.co = g.k;
+  a.acc = tl_in.get(size_t(g.n * g.c * l.ps));
+  a.acc_plane = l.ps;
+  a.wide_w = l.W;
+  a.h = g.h;
+  a.w_in = g.w;
+  a.ph = g.ph;
+  a.pw = g.pw;
+  a.dx = dx;
+  const Kernels& kt = kernels();
+  parallel_for(g.n, 1, [&](int64_t b0, int64_t b1) { kt.conv_wide_scatter(a, b0, b1); });
   return true;
 }
 
@@ -127,20 +157,7 @@ bool wide_conv_backward_weight(const ConvGeom& g, const float* x, const float* d
   const Kernels& kt = kernels();
   const WideLayout l = layout(g.h, g.w, g.ph, g.pw, g.r, g.s, g.dh, g.dw);
   const float* xp = pad_planes(x, g.n * g.c, g.h, g.w, g.ph, g.pw, l);
-  // dy on the wide rows: dyw[b][k][oy * W + ox], zero past ow and past oh.
-  float* dyw = tl_dy.get(size_t(g.n * g.k * l.len));
-  const int64_t ohw = g.oh * g.ow;
-  parallel_for(g.n * g.k, std::max<int64_t>(1, 8192 / l.len), [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; p++) {
-      float* d = dyw + p * l.len;
-      const float* s = dy + p * ohw;
-      for (int64_t oy = 0; oy < g.oh; oy++) {
-        std::memcpy(d + oy * l.W, s + oy * g.ow, sizeof(float) * size_t(g.ow));
-        std::memset(d + oy * l.W + g.ow, 0, sizeof(float) * size_t(l.W - g.ow));
-      }
-      std::memset(d + g.oh * l.W, 0, sizeof(float) * size_t(l.len - g.oh * l.W));
-    }
-  });
+  const float* dyw = widen_dy(g, dy, l);
   tl_mask.resize(size_t(l.len));
   for (int64_t p = 0; p < l.len; p++) tl_mask[size_t(p)] = p / l.W < g.oh && p % l.W < g.ow ? -1 : 0;
   WideWeightArgs a;

@@ -3,8 +3,9 @@
 // one float per tap. Every input plane is copied with its zero padding (row width W = w + 2 pw)
 // and a zero tail, so that output pixel (oy, ox), taken at wide index p = oy * W + ox, reads kernel
 // tap (kr, ks) at p + kr * dh * W + ks * dw: a constant offset per tap. Vectors of pixels then
-// run along p; columns ox >= ow of the wide rows are computed and thrown away (forward) or masked
-// out (weight gradient). Driver: conv/conv_wide.cc; kernels: kernels/conv_wide.inl.
+// run along p; columns ox >= ow of the wide rows are computed and thrown away (forward), masked
+// out (weight gradient) or zero in dy (input gradient, scattered back through the same offsets).
+// Driver: conv/conv_wide.cc; kernels: kernels/conv_wide.inl.
 #pragma once
 #include <cstdint>
 
@@ -39,6 +40,22 @@ struct WideWeightArgs {
   int64_t taps, n, len;
   float* dw;                 // dw[k * ldw + j]
   int64_t ldw;
+};
+
+// Input gradient as the forward's transpose: for every forward output pixel p (wide dy, zero past
+// ow) and tap t, acc[b][c][p + off[t]] += sum_k w[(k * ci + c) * taps + t] * dy[b][k][p], where acc
+// holds padded dx planes (plane stride acc_plane, width wide_w); the interior (rows ph.., columns
+// pw..) is then copied to dx. Reads no padding: only the pixels of dy, unlike the flipped forward.
+struct WideScatterArgs {
+  const float* dy;           // wide planes: image b, channel k at dy + b * dy_img + k * len
+  int64_t dy_img, len;
+  const float* w;            // KCRS
+  const int64_t* off;
+  int64_t taps, ci, co;      // taps, dx channels, dy channels
+  float* acc;                // scratch: image b, channel c at acc + (b * ci + c) * acc_plane
+  int64_t acc_plane;
+  int64_t wide_w, h, w_in, ph, pw;
+  float* dx;                 // NCHW, h x w_in planes
 };
 
 }  // namespace ody

@@ -139,7 +139,64 @@ static void conv_wide_weight(const WideWeightArgs& a, int64_t k0, int kn, int64_
   table[size_t((kn - 1) * kWideJB + jn - 1)](a, k0, j0);
 }
 
+// One tile of the scattered input gradient: dx channels [c0, c0 + CB) from forward pixels [v0, v0 +
+// PV vectors), all taps: per tap the sum over dy channels stays in registers, then is added once
+// into the padded dx planes (a tap apart, these read-modify-writes overlap but are hundreds of
+// FMAs apart, so the stores have left the store buffer).
+template <int CB, int PV>
+static void wide_scatter_tile(const WideScatterArgs& a, const float* dyb, float* accb, int64_t c0, int64_t v0) {
+  for (int64_t t = 0; t < a.taps; t++) {
+    vf acc[CB][PV];
+    for (int c = 0; c < CB; c++)
+      for (int q = 0; q < PV; q++) acc[c][q] = vf{};
+    const float* wt = a.w + c0 * a.taps + t;
+    for (int64_t k = 0; k < a.co; k++) {
+      const float* d = dyb + k * a.len + v0;
+      vf dv[PV];
+      for (int q = 0; q < PV; q++) dv[q] = vload<vf>(d + q * kLanes);
+      const float* wk = wt + k * a.ci * a.taps;
+      for (int c = 0; c < CB; c++) {
+        const vf wv = wide_bcast(wk + c * a.taps);
+        for (int q = 0; q < PV; q++) acc[c][q] = wide_fma(wv, dv[q], acc[c][q]);
+      }
+    }
+    for (int c = 0; c < CB; c++) {
+      float* dst = accb + (c0 + c) * a.acc_plane + v0 + a.off[t];
+      for (int q = 0; q < PV; q++) vstore(dst + q * kLanes, vload<vf>(dst + q * kLanes) + acc[c][q]);
+    }
+  }
+}
+
+using WideScatterTile = void (*)(const WideScatterArgs&, const float*, float*, int64_t, int64_t);
+
+template <size_t... I>
+static constexpr std::array<WideScatterTile, sizeof...(I)> wide_scatter_table(std::index_sequence<I...>) {
+  return {{&wide_scatter_tile<int(I / kWidePV) + 1, int(I % kWidePV) + 1>...}};
+}
+
+static void conv_wide_scatter(const WideScatterArgs& a, int64_t b0, int64_t b1) {
+  static constexpr auto table = wide_scatter_table(std::make_index_sequence<size_t(kWideOB * kWidePV)>());
+  const int64_t nv = a.len / kLanes;
+  for (int64_t b = b0; b < b1; b++) {
+    const float* dyb = a.dy + b * a.dy_img;
+    float* accb = a.acc + b * a.ci * a.acc_plane;
+    std::memset(accb, 0, sizeof(float) * size_t(a.ci * a.acc_plane));
+    for (int64_t c0 = 0; c0 < a.ci; c0 += kWideOB) {
+      const int cb = int(std::min<int64_t>(kWideOB, a.ci - c0));
+      for (int64_t v = 0; v < nv; v += kWidePV) {
+        const int pv = int(std::min<int64_t>(kWidePV, nv - v));
+        table[size_t((cb - 1) * kWidePV + pv - 1)](a, dyb, accb, c0, v * kLanes);
+      }
+    }
+    float* dxb = a.dx + b * a.ci * a.h * a.w_in;
+    for (int64_t c = 0; c < a.ci; c++)
+      for (int64_t i = 0; i < a.h; i++)
+        std::memcpy(dxb + (c * a.h + i) * a.w_in, accb + c * a.acc_plane + (i + a.ph) * a.wide_w + a.pw, sizeof(float) * size_t(a.w_in));
+  }
+}
+
 inline void fill_conv_wide(Kernels& k) {
+  k.conv_wide_scatter = conv_wide_scatter;
   k.conv_wide_forward = conv_wide_forward;
   k.conv_wide_weight = conv_wide_weight;
   k.conv_wide_kb = kWideKB;
