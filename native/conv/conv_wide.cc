@@ -174,10 +174,12 @@ bool wide_conv_backward_weight(const ConvGeom& g, const float* x, const float* d
   a.dw = dw;
   a.ldw = g.c * a.taps;
   const int64_t KB = kt.conv_wide_kb, JB = kt.conv_wide_jb, cols = a.ldw;
+  // Tiles of near-equal sizes (25 columns as 5 x 5, not 4 x 6 + 1).
   const int64_t kb = (g.k + KB - 1) / KB, jb = (cols + JB - 1) / JB;
   parallel_tasks(kb * jb, [&](int64_t t) {
-    const int64_t k0 = (t / jb) * KB, j0 = (t % jb) * JB;
-    kt.conv_wide_weight(a, k0, int(std::min(KB, g.k - k0)), j0, int(std::min(JB, cols - j0)));
+    const int64_t ki = t / jb, ji = t % jb;
+    const int64_t k0 = g.k * ki / kb, k1 = g.k * (ki + 1) / kb, j0 = cols * ji / jb, j1 = cols * (ji + 1) / jb;
+    kt.conv_wide_weight(a, k0, int(k1 - k0), j0, int(j1 - j0));
   });
   return true;
 }

@@ -34,6 +34,17 @@ static inline vf wide_bcast(const float* p) {
 #endif
 }
 
+// fn(start, size) over [0, n) in the fewest blocks of at most maxb, sizes within one of each other
+// (9 pixel vectors as 3 + 3 + 3, not 4 + 4 + 1: a one-vector tile is starved of FMAs per weight).
+template <class F>
+static inline void wide_blocks(int64_t n, int maxb, F&& fn) {
+  const int64_t nb = (n + maxb - 1) / maxb;
+  for (int64_t i = 0; i < nb; i++) {
+    const int64_t s = n * i / nb, e = n * (i + 1) / nb;
+    fn(s, int(e - s));
+  }
+}
+
 // One tile of the forward: output channels [o0, o0 + OB) of one image at wide pixels [v0, v0 + PV
 // vectors), written cropped (columns ox < ow, rows oy < oh) with the bias.
 template <int OB, int PV>
@@ -82,13 +93,9 @@ static void conv_wide_forward(const WideForwardArgs& a, int64_t b0, int64_t b1) 
   for (int64_t b = b0; b < b1; b++) {
     const float* in = a.in + b * a.in_img;
     float* y = a.out + b * a.out_img;
-    for (int64_t o0 = 0; o0 < a.co; o0 += kWideOB) {
-      const int ob = int(std::min<int64_t>(kWideOB, a.co - o0));
-      for (int64_t v = 0; v < nv; v += kWidePV) {
-        const int pv = int(std::min<int64_t>(kWidePV, nv - v));
-        table[size_t((ob - 1) * kWidePV + pv - 1)](a, in, y, o0, v * kLanes);
-      }
-    }
+    wide_blocks(a.co, kWideOB, [&](int64_t o0, int ob) {
+      wide_blocks(nv, kWidePV, [&](int64_t v, int pv) { table[size_t((ob - 1) * kWidePV + pv - 1)](a, in, y, o0, v * kLanes); });
+    });
   }
 }
 
@@ -181,13 +188,9 @@ static void conv_wide_scatter(const WideScatterArgs& a, int64_t b0, int64_t b1) 
     const float* dyb = a.dy + b * a.dy_img;
     float* accb = a.acc + b * a.ci * a.acc_plane;
     std::memset(accb, 0, sizeof(float) * size_t(a.ci * a.acc_plane));
-    for (int64_t c0 = 0; c0 < a.ci; c0 += kWideOB) {
-      const int cb = int(std::min<int64_t>(kWideOB, a.ci - c0));
-      for (int64_t v = 0; v < nv; v += kWidePV) {
-        const int pv = int(std::min<int64_t>(kWidePV, nv - v));
-        table[size_t((cb - 1) * kWidePV + pv - 1)](a, dyb, accb, c0, v * kLanes);
-      }
-    }
+    wide_blocks(a.ci, kWideOB, [&](int64_t c0, int cb) {
+      wide_blocks(nv, kWidePV, [&](int64_t v, int pv) { table[size_t((cb - 1) * kWidePV + pv - 1)](a, dyb, accb, c0, v * kLanes); });
+    });
     float* dxb = a.dx + b * a.ci * a.h * a.w_in;
     for (int64_t c = 0; c < a.ci; c++)
       for (int64_t i = 0; i < a.h; i++)
