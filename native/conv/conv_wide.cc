@@ -50,42 +50,35 @@ WideLayout layout(int64_t h, int64_t w, int64_t ph, int64_t pw, int64_t r, int64
   return l;
 }
 
-// planes contiguous h x w planes -> padded planes of the layout (zeros around and after).
-float* pad_planes(const float* src, int64_t planes, int64_t h, int64_t w, int64_t ph, int64_t pw, const WideLayout& l) {
-  float* dst = tl_in.get(size_t(planes * l.ps));
-  parallel_for(planes, std::max<int64_t>(1, 8192 / l.ps), [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; p++) {
-      float* d = dst + p * l.ps;
-      const float* s = src + p * h * w;
-      std::memset(d, 0, sizeof(float) * size_t(ph * l.W));
-      for (int64_t i = 0; i < h; i++) {
-        float* row = d + (ph + i) * l.W;
-        std::memset(row, 0, sizeof(float) * size_t(pw));
-        std::memcpy(row + pw, s + i * w, sizeof(float) * size_t(w));
-        std::memset(row + pw + w, 0, sizeof(float) * size_t(l.W - pw - w));
-      }
-      std::memset(d + (ph + h) * l.W, 0, sizeof(float) * size_t(l.ps - (ph + h) * l.W));
+// Planes [p0, p1) of contiguous h x w planes -> padded planes of the layout (zeros around and after).
+void pad_range(const float* src, int64_t p0, int64_t p1, int64_t h, int64_t w, int64_t ph, int64_t pw, const WideLayout& l,
+               float* dst) {
+  for (int64_t p = p0; p < p1; p++) {
+    float* d = dst + p * l.ps;
+    const float* s = src + p * h * w;
+    std::memset(d, 0, sizeof(float) * size_t(ph * l.W));
+    for (int64_t i = 0; i < h; i++) {
+      float* row = d + (ph + i) * l.W;
+      std::memset(row, 0, sizeof(float) * size_t(pw));
+      std::memcpy(row + pw, s + i * w, sizeof(float) * size_t(w));
+      std::memset(row + pw + w, 0, sizeof(float) * size_t(l.W - pw - w));
     }
-  });
-  return dst;
+    std::memset(d + (ph + h) * l.W, 0, sizeof(float) * size_t(l.ps - (ph + h) * l.W));
+  }
 }
 
-// dy on the wide rows of the layout: dyw[b][k][oy * W + ox], zero past ow and past oh.
-const float* widen_dy(const ConvGeom& g, const float* dy, const WideLayout& l) {
-  float* dyw = tl_dy.get(size_t(g.n * g.k * l.len));
+// dy planes [p0, p1) on the wide rows of the layout: dyw[b][k][oy * W + ox], zero past ow and oh.
+void widen_range(const ConvGeom& g, const float* dy, int64_t p0, int64_t p1, const WideLayout& l, float* dyw) {
   const int64_t ohw = g.oh * g.ow;
-  parallel_for(g.n * g.k, std::max<int64_t>(1, 8192 / l.len), [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; p++) {
-      float* d = dyw + p * l.len;
-      const float* s = dy + p * ohw;
-      for (int64_t oy = 0; oy < g.oh; oy++) {
-        std::memcpy(d + oy * l.W, s + oy * g.ow, sizeof(float) * size_t(g.ow));
-        std::memset(d + oy * l.W + g.ow, 0, sizeof(float) * size_t(l.W - g.ow));
-      }
-      std::memset(d + g.oh * l.W, 0, sizeof(float) * size_t(l.len - g.oh * l.W));
+  for (int64_t p = p0; p < p1; p++) {
+    float* d = dyw + p * l.len;
+    const float* s = dy + p * ohw;
+    for (int64_t oy = 0; oy < g.oh; oy++) {
+      std::memcpy(d + oy * l.W, s + oy * g.ow, sizeof(float) * size_t(g.ow));
+      std::memset(d + oy * l.W + g.ow, 0, sizeof(float) * size_t(l.W - g.ow));
     }
-  });
-  return dyw;
+    std::memset(d + g.oh * l.W, 0, sizeof(float) * size_t(l.len - g.oh * l.W));
+  }
 }
 
 bool plain_stride1(const ConvGeom& g) {
@@ -96,7 +89,7 @@ bool plain_stride1(const ConvGeom& g) {
 void run_forward(const float* in, int64_t n, int64_t ci, int64_t h, int64_t w, int64_t ph, int64_t pw, const ConvGeom& g,
                  const float* wt, int64_t w_o, int64_t w_i, int64_t co, const float* bias, float* out) {
   const WideLayout l = layout(h, w, ph, pw, g.r, g.s, g.dh, g.dw);
-  const float* xp = pad_planes(in, n * ci, h, w, ph, pw, l);
+  float* xp = tl_in.get(size_t(n * ci * l.ps));
   WideForwardArgs a;
   a.in = xp;
   a.in_img = ci * l.ps;
@@ -116,7 +109,11 @@ void run_forward(const float* in, int64_t n, int64_t ci, int64_t h, int64_t w, i
   a.out_img = co * l.oh * l.ow;
   a.bias = bias;
   const Kernels& kt = kernels();
-  parallel_for(n, 1, [&](int64_t b0, int64_t b1) { kt.conv_wide_forward(a, b0, b1); });
+  // Each thread pads its own images (one pool job per call: a join costs more than the copy).
+  parallel_for(n, 1, [&](int64_t b0, int64_t b1) {
+    pad_range(in, b0 * ci, b1 * ci, h, w, ph, pw, l, xp);
+    kt.conv_wide_forward(a, b0, b1);
+  });
 }
 
 }  // namespace
@@ -131,7 +128,8 @@ bool wide_conv_backward_input(const ConvGeom& g, const float* dy, const float* w
   if (!plain_stride1(g) || g.c > kWideMaxChannels) return false;
   const WideLayout l = layout(g.h, g.w, g.ph, g.pw, g.r, g.s, g.dh, g.dw);
   WideScatterArgs a;
-  a.dy = widen_dy(g, dy, l);
+  float* dyw = tl_dy.get(size_t(g.n * g.k * l.len));
+  a.dy = dyw;
   a.dy_img = g.k * l.len;
   a.len = l.len;
   a.w = w;
@@ -148,7 +146,10 @@ bool wide_conv_backward_input(const ConvGeom& g, const float* dy, const float* w
   a.pw = g.pw;
   a.dx = dx;
   const Kernels& kt = kernels();
-  parallel_for(g.n, 1, [&](int64_t b0, int64_t b1) { kt.conv_wide_scatter(a, b0, b1); });
+  parallel_for(g.n, 1, [&](int64_t b0, int64_t b1) {
+    widen_range(g, dy, b0 * g.k, b1 * g.k, l, dyw);
+    kt.conv_wide_scatter(a, b0, b1);
+  });
   return true;
 }
 
@@ -156,8 +157,12 @@ bool wide_conv_backward_weight(const ConvGeom& g, const float* x, const float* d
   if (!plain_stride1(g) || g.k > kWideMaxChannels) return false;
   const Kernels& kt = kernels();
   const WideLayout l = layout(g.h, g.w, g.ph, g.pw, g.r, g.s, g.dh, g.dw);
-  const float* xp = pad_planes(x, g.n * g.c, g.h, g.w, g.ph, g.pw, l);
-  const float* dyw = widen_dy(g, dy, l);
+  float* xp = tl_in.get(size_t(g.n * g.c * l.ps));
+  float* dyw = tl_dy.get(size_t(g.n * g.k * l.len));
+  parallel_for(g.n, 1, [&](int64_t b0, int64_t b1) {
+    pad_range(x, b0 * g.c, b1 * g.c, g.h, g.w, g.ph, g.pw, l, xp);
+    widen_range(g, dy, b0 * g.k, b1 * g.k, l, dyw);
+  });
   tl_mask.resize(size_t(l.len));
   for (int64_t p = 0; p < l.len; p++) tl_mask[size_t(p)] = p / l.W < g.oh && p % l.W < g.ow ? -1 : 0;
   WideWeightArgs a;
