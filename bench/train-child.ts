@@ -7,6 +7,7 @@
 // Run by bench/train.ts: node dist/bench/train-child.js '{"model":"lenet5","threads":1,...}'
 
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setNumThreads } from '../src/backend/index.js';
 import { createModel, modelInfo } from '../src/models/index.js';
@@ -49,6 +50,17 @@ export function syntheticBatch(model: string, batch: number): { input: Tensor; t
   return { input, target };
 }
 
+/** This process's peak resident memory. From VmHWM, which exec resets: getrusage's maxrss keeps the
+ *  spawning process's high-water mark across exec, so a child smaller than the bench process that
+ *  started it would report the bench's own peak. */
+function peakRssMiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 async function main(): Promise<void> {
   const req = JSON.parse(process.argv[2]!) as TrainChildRequest;
   const baseRssMiB = process.memoryUsage().rss / 2 ** 20;
@@ -79,7 +91,7 @@ async function main(): Promise<void> {
   const t = clock.times;
   const result: TrainChildResult = {
     steps: t.cpuMs.length, cpuMs: median(t.cpuMs), wallMs: median(t.wallMs), spread: spread(t.cpuMs),
-    maxRssMiB: process.resourceUsage().maxRSS / 1024, baseRssMiB, firstLoss: losses[0]!, lastLoss: losses[losses.length - 1]!,
+    maxRssMiB: peakRssMiB(), baseRssMiB, firstLoss: losses[0]!, lastLoss: losses[losses.length - 1]!,
   };
   process.stdout.write(JSON.stringify(result));
 }

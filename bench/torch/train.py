@@ -31,6 +31,18 @@ def rss_mib():
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
 
 
+def peak_rss_mib():
+    # VmHWM, which exec resets; ru_maxrss keeps the spawning process's peak across exec
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def median(values):
     s = sorted(values)
     m = len(s) // 2
@@ -77,7 +89,7 @@ def main():
     m = median(cpu)
     print(json.dumps({
         'steps': len(cpu), 'cpuMs': m, 'wallMs': median(wall), 'spread': median([abs(v - m) for v in cpu]) / m,
-        'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'baseRssMiB': base,
+        'maxRssMiB': peak_rss_mib(), 'baseRssMiB': base,
         'firstLoss': losses[0], 'lastLoss': losses[-1],
     }))
 
