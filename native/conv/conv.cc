@@ -26,7 +26,8 @@ namespace {
 thread_local AlignedBuffer tl_weights, tl_col, tl_nhwc, tl_dw, tl_parts, tl_phases;
 
 // The dy rows of one group as the A operand of the weight gradient: row = output channel,
-// depth = (image, pixel). Each image's block is a plain matrix with contiguous depth.
+// depth = (image, pixel). Each image's block is a plain matrix with contiguous depth. A pointwise
+// kernel reads x's rows (row = input channel) the same way as its B operand.
 struct DyRows {
   const float* dy;  // image 0, first channel of the group
   int64_t img_stride, ohw;
@@ -249,14 +250,21 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
   }
   if (wide_conv_backward_weight(g, x, dy, dw)) return;
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, taps = g.r * g.s, crs = cg * taps;
+  // A 1x1 kernel at stride 1 without padding reads x's planes as they are: x's rows are packed
+  // exactly like dy's (row = channel, depth = (image, pixel)), so the NHWC copy (a whole pass over
+  // x, about a quarter of a MobileNet pointwise weight gradient) is skipped.
+  const bool pointwise = taps == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && ohw == hw;
   // NHWC copy of x: each (image, row) is a c x w block transposed by the GEMM packer.
-  float* xhwc = tl_nhwc.get(size_t(std::max<int64_t>(1, g.n * hw * g.c)));
-  parallel_for(g.n * g.h, 8, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) {
-      const int64_t b = r / g.h, yy = r - b * g.h;
-      kt.gemm_pack(x + b * g.c * hw + yy * g.w, hw, 1, int(g.c), g.w, int(g.c), xhwc + r * g.w * g.c);
-    }
-  });
+  float* xhwc = nullptr;
+  if (!pointwise) {
+    xhwc = tl_nhwc.get(size_t(std::max<int64_t>(1, g.n * hw * g.c)));
+    parallel_for(g.n * g.h, 8, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; r++) {
+        const int64_t b = r / g.h, yy = r - b * g.h;
+        kt.gemm_pack(x + b * g.c * hw + yy * g.w, hw, 1, int(g.c), g.w, int(g.c), xhwc + r * g.w * g.c);
+      }
+    });
+  }
   float* dwt = tl_dw.get(size_t(std::max<int64_t>(1, kg * crs)));
   // With several threads the batch is cut into a few image ranges, each summed by one thread into
   // its own partial gradient (a whole single-threaded GEMM), and the partials are added at the end:
@@ -267,13 +275,15 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
   for (int64_t gi = 0; gi < g.groups; gi++) {
     auto image_range = [&](int64_t b0, int64_t b1, float* out_c) {
       const DyRows rows{dy + b0 * g.k * ohw + gi * kg * ohw, g.k * ohw, ohw};
-      const NhwcTapSource taps_src{xhwc + b0 * hw * g.c + gi * cg, g.c, cg, g.h, g.w, g.r, g.s,
+      const DyRows x_rows{x + b0 * g.c * hw + gi * cg * hw, g.c * hw, hw};
+      const NhwcTapSource taps_src{pointwise ? nullptr : xhwc + b0 * hw * g.c + gi * cg, g.c, cg, g.h, g.w, g.r, g.s,
                                    g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
       GemmOutput out;
       out.c = out_c;
       out.ldc = crs;
       sgemm(kg, crs, (b1 - b0) * ohw, 1.0f, GemmOperand::packed_by(pack_dy_rows, &rows),
-            GemmOperand::packed_by(kt.conv_pack_nhwc_taps, &taps_src), 0.0f, out);
+            pointwise ? GemmOperand::packed_by(pack_dy_rows, &x_rows) : GemmOperand::packed_by(kt.conv_pack_nhwc_taps, &taps_src),
+            0.0f, out);
     };
     if (parts > 1) {
       parallel_tasks(parts, [&](int64_t t) { image_range(g.n * t / parts, g.n * (t + 1) / parts, partial + t * kg * crs); });

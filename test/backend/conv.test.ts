@@ -127,6 +127,9 @@ test('native conv2d on ResNet-like shapes spanning several GEMM blocks', () => {
   for (const cs of [
     { n: 3, c: 24, h: 20, w: 20, k: 40, r: 3, s: 3, pad: [1, 1] as [number, number], bias: true },
     { n: 5, c: 64, h: 4, w: 4, k: 70, r: 3, s: 3, pad: [1, 1] as [number, number] },
+    // pointwise (MobileNet): the weight gradient packs x's planes directly, images split between threads
+    { n: 7, c: 67, h: 5, w: 7, k: 45, r: 1, s: 1, bias: true },
+    { n: 5, c: 130, h: 4, w: 4, k: 33, r: 1, s: 1 },
     // images x pixels wide enough for column slices that cut through images
     { n: 4, c: 3, h: 32, w: 33, k: 5, r: 3, s: 3, pad: [1, 1] as [number, number], bias: true },
     // strided input gradient over several column-buffer chunks (3 images, then 1)
