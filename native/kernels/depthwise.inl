@@ -255,12 +255,66 @@ static inline void dw_with_taps(int nt, F&& fn) {
 //               plane ph (k = c * ohw + i * ow + j), valid where the cell is an image pixel;
 //   out[k]      offset in the staged planes (ph * plane + cell) of input pixel k, valid where some
 //               tap reads its phase (the input gradient of the other pixels is zero).
+// Each staged vector is also described as at most four 16-float windows of its source, one
+// masked load each, merged by two two-source permutes and a blend (AVX-512): a stride-2 vector
+// draws on two or four windows (one or a few source rows), several times cheaper than a 16-lane
+// gather. nwin < 0: the lanes need more windows; gather them.
+struct DwPermVec {
+  int32_t off[4];       // window starts, relative to the source base
+  uint16_t lm[4];       // lanes each window loads (the others are neither read nor faulted on)
+  uint16_t blend;       // lanes taken from windows 2 and 3
+  uint16_t valid;       // lanes with a source (the others are zero)
+  int8_t nwin;
+  uint8_t idx[2][16];   // lane l: position in windows (0, 1) or (2, 3), 0..31
+};
+
+static void dw_perm_build(const int32_t* src, uint32_t bits, DwPermVec& pv) {
+  pv = DwPermVec{};
+  pv.valid = uint16_t(bits);
+  uint32_t left = bits;
+  int nw = 0;
+  while (left != 0u) {
+    if (nw == 4) { pv.nwin = -1; return; }
+    int32_t start = INT32_MAX;
+    for (int l = 0; l < 16; l++)
+      if (left & (1u << l)) start = std::min(start, src[l]);
+    pv.off[nw] = start;
+    for (int l = 0; l < 16; l++) {
+      if (!(left & (1u << l)) || src[l] - start >= 16) continue;
+      const int pos = src[l] - start;
+      pv.lm[nw] = uint16_t(pv.lm[nw] | (1u << pos));
+      pv.idx[nw / 2][l] = uint8_t((nw % 2) * 16 + pos);
+      if (nw >= 2) pv.blend = uint16_t(pv.blend | (1u << l));
+      left &= ~(1u << l);
+    }
+    nw++;
+  }
+  pv.nwin = int8_t(nw);
+}
+
 struct DwStageTable {
   int64_t key[13] = {};
   bool filled = false;
   std::vector<int32_t> in, out;
   std::vector<uint32_t> in_bits, out_bits;  // per vector
+  std::vector<DwPermVec> in_perm, out_perm;  // per vector (16-lane vectors only)
 };
+
+#if defined(__AVX512F__)
+// The staged vector pv over the source at base.
+static inline __m512 dw_perm_load(const DwPermVec& pv, const float* base) {
+  const __m512 a = _mm512_maskz_loadu_ps(__mmask16(pv.lm[0]), base + pv.off[0]);
+  const __m512 b = _mm512_maskz_loadu_ps(__mmask16(pv.lm[1]), base + pv.off[1]);
+  __m512 r = _mm512_permutex2var_ps(a, _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(pv.idx[0]))), b);
+  if (pv.nwin > 2) {
+    const __m512 c = _mm512_maskz_loadu_ps(__mmask16(pv.lm[2]), base + pv.off[2]);
+    const __m512 d = _mm512_maskz_loadu_ps(__mmask16(pv.lm[3]), base + pv.off[3]);
+    const __m512 r2 = _mm512_permutex2var_ps(c, _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(pv.idx[1]))), d);
+    r = _mm512_mask_blend_ps(__mmask16(pv.blend), r, r2);
+  }
+  return _mm512_maskz_mov_ps(__mmask16(pv.valid), r);
+}
+#endif
 
 static const DwStageTable& dw_stage_table(const DwPlan& p, int64_t nc, int64_t plane) {
   thread_local DwStageTable cache[2];
@@ -295,7 +349,25 @@ static const DwStageTable& dw_stage_table(const DwPlan& p, int64_t nc, int64_t p
     t.out[size_t(k)] = int32_t(ph * plane + c * p.ohw + (iy / g.sh) * g.ow + ix / g.sw);
     t.out_bits[size_t(k / L)] |= 1u << (k % L);
   }
+  if (L == 16) {
+    t.in_perm.resize(t.in_bits.size());
+    for (size_t u = 0; u < t.in_bits.size(); u++) dw_perm_build(t.in.data() + u * 16, t.in_bits[u], t.in_perm[u]);
+    t.out_perm.resize(t.out_bits.size());
+    for (size_t u = 0; u < t.out_bits.size(); u++) dw_perm_build(t.out.data() + u * 16, t.out_bits[u], t.out_perm[u]);
+  }
   return t;
+}
+
+// Vector u of a staging table: windows and permutes where they do, else a gather.
+static inline DwVec::V dw_stage_vec(const std::vector<DwPermVec>& perm, const std::vector<int32_t>& idx,
+                                    const std::vector<uint32_t>& bits, int64_t u, const float* base) {
+#if defined(__AVX512F__)
+  const DwPermVec& pv = perm[size_t(u)];
+  if (pv.nwin >= 0) return dw_perm_load(pv, base);
+#else
+  (void)perm;
+#endif
+  return DwVec::gather(DwVec::mask(bits[size_t(u)]), base, idx.data() + u * DwVec::L);
 }
 
 // Phase planes of channels [blk, blk + nc) of images [b0, b0 + nb) of x into st: image b,
@@ -309,9 +381,8 @@ static void dw_stage_phases(const DwPlan& p, const float* x, int64_t b0, int64_t
     for (int ph = 0; ph < p.nphases; ph++) {
       if (!p.used[ph]) continue;
       float* d = st + (b * p.nphases + ph) * plane;
-      const int32_t* idx = t.in.data() + ph * plane;
-      const uint32_t* bits = t.in_bits.data() + ph * plane / L;
-      for (int64_t u = 0; u < plane / L; u++) DwVec::storeu(d + u * L, DwVec::gather(DwVec::mask(bits[u]), xb, idx + u * L));
+      const int64_t u0 = ph * plane / L;
+      for (int64_t u = 0; u < plane / L; u++) DwVec::storeu(d + u * L, dw_stage_vec(t.in_perm, t.in, t.in_bits, u0 + u, xb));
     }
   }
 }
@@ -325,9 +396,8 @@ static void dw_unstage_phases(const DwPlan& p, const float* st, int64_t plane, f
     float* d = dx + ((b0 + b) * p.g.c + blk) * hw;
     const float* sb = st + b * p.nphases * plane;
     int64_t u = 0;
-    for (; (u + 1) * L <= xf; u++) DwVec::storeu(d + u * L, DwVec::gather(DwVec::mask(t.out_bits[size_t(u)]), sb, t.out.data() + u * L));
-    if (u * L < xf)
-      DwVec::store(DwVec::mask((1u << (xf - u * L)) - 1u), d + u * L, DwVec::gather(DwVec::mask(t.out_bits[size_t(u)]), sb, t.out.data() + u * L));
+    for (; (u + 1) * L <= xf; u++) DwVec::storeu(d + u * L, dw_stage_vec(t.out_perm, t.out, t.out_bits, u, sb));
+    if (u * L < xf) DwVec::store(DwVec::mask((1u << (xf - u * L)) - 1u), d + u * L, dw_stage_vec(t.out_perm, t.out, t.out_bits, u, sb));
   }
 }
 
