@@ -122,6 +122,25 @@ bool plane_source(const PlaneGeom& g, const float* x, int64_t images, int64_t ch
 }
 
 thread_local std::vector<PlaneTap> tl_taps;
+thread_local AlignedBuffer tl_narrow;
+
+// A pointwise product whose images hold fewer pixels than half a GEMM tile (MobileNet's 2x2
+// planes) would send nearly every tile through the GEMM's scalar store path (a tile straddling
+// several images); it writes a plain rows x (n * plane) buffer instead, returned here, and
+// scatter_rows puts it into the images (a pass over a small output).
+float* narrow_output(const ConvGeom& g, int64_t rows, int64_t plane) {
+  if (g.r * g.s != 1 || plane * 2 >= kernels().gemm_nr) return nullptr;
+  return tl_narrow.get(size_t(rows * g.n * plane));
+}
+
+// buf[r][(b, p)] -> out[b * img_stride + r * plane + p] for rows [0, rows).
+void scatter_rows(const float* buf, int64_t rows, int64_t n, int64_t plane, float* out, int64_t img_stride) {
+  parallel_for(n, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, rows * plane)), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; b++)
+      for (int64_t r = 0; r < rows; r++)
+        for (int64_t p = 0; p < plane; p++) out[b * img_stride + r * plane + p] = buf[(r * n + b) * plane + p];
+  });
+}
 
 }  // namespace
 
@@ -144,13 +163,15 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
     ps.x += gi * cg * ps.chan_stride;
     const GemmOperand b = use_planes ? GemmOperand::packed_by(kt.conv_pack_planes, &ps, true)
                                      : GemmOperand::packed_by(kt.conv_pack_im2col, &src);
+    float* narrow = narrow_output(g, kg, ohw);
     GemmOutput out;
-    out.c = y + gi * kg * ohw;
-    out.ldc = ohw;
-    out.seg = ohw;
-    out.seg_stride = g.k * ohw;
+    out.c = narrow ? narrow : y + gi * kg * ohw;
+    out.ldc = narrow ? g.n * ohw : ohw;
+    out.seg = narrow ? 0 : ohw;
+    out.seg_stride = narrow ? 0 : g.k * ohw;
     out.row_bias = bias ? bias + gi * kg : nullptr;
     sgemm(kg, g.n * ohw, crs, 1.0f, GemmOperand::matrix(w + gi * kg * crs, crs, 1), b, 0.0f, out);
+    if (narrow) scatter_rows(narrow, kg, g.n, ohw, y + gi * kg * ohw, g.k * ohw);
   }
 }
 
@@ -186,14 +207,16 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* w, f
       ps.x += gi * kg * ps.chan_stride;
       const GemmOperand b = use_planes ? GemmOperand::packed_by(kt.conv_pack_planes, &ps, true)
                                        : GemmOperand::packed_by(kt.conv_pack_im2col, &src);
+      float* narrow = narrow_output(g, cg, hw);
       GemmOutput out;
-      out.c = dx + gi * cg * hw;
-      out.ldc = hw;
-      out.seg = hw;
-      out.seg_stride = g.c * hw;
+      out.c = narrow ? narrow : dx + gi * cg * hw;
+      out.ldc = narrow ? g.n * hw : hw;
+      out.seg = narrow ? 0 : hw;
+      out.seg_stride = narrow ? 0 : g.c * hw;
       const GemmOperand a = one_tap ? GemmOperand::matrix(w + gi * kg * cg, 1, cg)
                                     : GemmOperand::matrix(wf + gi * cg * kg * taps, kg * taps, 1);
       sgemm(cg, g.n * hw, kg * taps, 1.0f, a, b, 0.0f, out);
+      if (narrow) scatter_rows(narrow, cg, g.n, hw, dx + gi * cg * hw, g.c * hw);
     }
     return;
   }

@@ -59,6 +59,10 @@ const CASES: ConvCase[] = [
   { n: 2, c: 9, h: 7, w: 12, k: 19, r: 2, s: 3, pad: [0, 1], bias: true },                 // c <= 16 < k: wide input grad only
   { n: 3, c: 3, h: 11, w: 9, k: 13, r: 3, s: 3, pad: [3, 1], dilation: [2, 3] },           // dilated, padding past reach in width
   { n: 1, c: 2, h: 5, w: 3, k: 3, r: 1, s: 3, pad: [0, 1] },                               // one kernel row
+  // 1x1 on planes under half a GEMM tile: products written to a buffer, then scattered into images
+  { n: 5, c: 20, h: 2, w: 2, k: 37, r: 1, s: 1, bias: true },                              // MobileNet's 2x2 pointwise
+  { n: 3, c: 8, h: 3, w: 5, k: 12, r: 1, s: 1, groups: 4 },                                // grouped, 15-pixel planes
+  { n: 4, c: 6, h: 3, w: 3, k: 7, r: 1, s: 1, stride: [2, 2], pad: [1, 1] },               // strided, padded 1x1 to 2x2
 ];
 
 function describe(cs: ConvCase): string {
@@ -130,6 +134,8 @@ test('native conv2d on ResNet-like shapes spanning several GEMM blocks', () => {
     // pointwise (MobileNet): the weight gradient packs x's planes directly, images split between threads
     { n: 7, c: 67, h: 5, w: 7, k: 45, r: 1, s: 1, bias: true },
     { n: 5, c: 130, h: 4, w: 4, k: 33, r: 1, s: 1 },
+    // 2x2 pointwise, wide enough for column slices per thread (4096 columns)
+    { n: 1024, c: 19, h: 2, w: 2, k: 21, r: 1, s: 1, bias: true },
     // images x pixels wide enough for column slices that cut through images
     { n: 4, c: 3, h: 32, w: 33, k: 5, r: 3, s: 3, pad: [1, 1] as [number, number], bias: true },
     // strided input gradient over several column-buffer chunks (3 images, then 1)
