@@ -2,12 +2,14 @@
 // (conv/depthwise.cc).
 //
 //   forward         y_g[ko, (b,p)] = W_g[ko, (c,kr,ks)] . im2col(x_g)[(c,kr,ks), (b,p)]
-//                   B is packed straight from the image; C is y itself, one column segment per image.
+//                   B is packed straight from the image; C is y itself, one column segment per image
+//                   (1x1 kernels on planes under half a GEMM tile: a plain buffer, then scattered).
 //   input grad      stride 1: the same forward, run on dy with the weights flipped and transposed
 //                   (padding dil*(R-1) - pad); otherwise W_g^T . dy_g into a column buffer, then col2im.
 //   weight grad     dW_g[ko, (kr,ks,c)] = dy_g[ko, (b,p)] . taps(x)[(b,p), (kr,ks,c)], reading the taps
-//                   from an NHWC copy of x so that each packed row is a contiguous run of channels. The
-//                   batch is the GEMM's depth; threads take image ranges into private partial sums.
+//                   from an NHWC copy of x so that each packed row is a contiguous run of channels (a
+//                   pointwise kernel reads x's planes as they are). The batch is the GEMM's depth;
+//                   threads take image ranges into private partial sums.
 #include "conv/conv.h"
 
 #include <algorithm>
