@@ -4,6 +4,7 @@
 #include "conv/depthwise.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "conv/depthwise_plan.h"
 #include "dispatch.h"
@@ -38,6 +39,27 @@ void depthwise_forward(const ConvGeom& g, const float* x, const float* w, const 
 void depthwise_backward_input(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   const Kernels& kt = kernels();
   DwPlan p;
+  if (dw_make_plan(g, &p) && p.direct) {
+    // Stride 1 on the image's own grid: the input gradient is the forward pass over dy with each
+    // channel's kernel flipped (padding dil*(R-1) - pad), which the forward kernel runs about
+    // 1.2-1.7x faster than the input-gradient kernel on MobileNet's 16x16 and 32x32 planes
+    // (same instructions; the taps' loads then run behind the stores instead of ahead of them).
+    ConvGeom f = g;
+    f.h = g.oh; f.w = g.ow; f.oh = g.h; f.ow = g.w;
+    f.ph = g.dh * (g.r - 1) - g.ph;
+    f.pw = g.dw * (g.s - 1) - g.pw;
+    DwPlan pf;
+    if (dw_make_plan(f, &pf) && pf.direct) {
+      thread_local std::vector<float> flipped;
+      const int64_t taps = g.r * g.s;
+      flipped.resize(size_t(g.c * taps));
+      for (int64_t c = 0; c < g.c; c++)
+        for (int64_t t = 0; t < taps; t++) flipped[size_t(c * taps + t)] = w[c * taps + taps - 1 - t];
+      const float* wf = flipped.data();
+      over_channels(pf, [&](int64_t c0, int64_t c1) { kt.dwc_forward(pf, dy, wf, nullptr, dx, c0, c1); });
+      return;
+    }
+  }
   if (dw_make_plan(g, &p)) {
     over_channels(p, [&](int64_t c0, int64_t c1) { kt.dwc_backward_input(p, dy, w, dx, c0, c1); });
     return;
