@@ -224,19 +224,34 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* w, f
   }
   // Strided: a column buffer for a few images at a time, then col2im. About 2 MB, so col2im reads
   // it from the caches (16 MB buffers left dx of the ResNet-18 stride-2 layers ~15% slower).
+  // With several threads each chunk of images is one task (its own single-threaded GEMM into its
+  // thread's buffer, then its col2im): the small per-chunk GEMMs, threaded inside, joined twice
+  // per depth block and left the second core mostly waiting.
+  const int threads = in_parallel_region() ? 1 : num_threads();
   const int64_t per_image = std::max<int64_t>(1, crs * ohw);
-  const int64_t nb = std::max<int64_t>(1, std::min<int64_t>(g.n, (int64_t(1) << 19) / per_image));
-  float* col = tl_col.get(size_t(per_image * nb));
-  for (int64_t b0 = 0; b0 < g.n; b0 += nb) {
-    const int64_t nbb = std::min(nb, g.n - b0);
+  int64_t nb = std::max<int64_t>(1, std::min<int64_t>(g.n, (int64_t(1) << 19) / per_image));
+  if (threads > 1) nb = std::min<int64_t>(nb, std::max<int64_t>(1, g.n / (2 * threads)));
+  const int64_t chunks = (g.n + nb - 1) / nb;
+  parallel_tasks(chunks, [&](int64_t ch) {
+    const int64_t b0 = ch * nb, nbb = std::min(nb, g.n - b0);
+    float* col = tl_col.get(size_t(per_image * nb));
+    // dy of the chunk as the B operand: rows = pixels of the chunk's images, depth = channels. The
+    // plane packer reads 16 pixels per vector (the im2col packer, one masked copy per output row,
+    // cost as much as the product for the 1x1 projections).
+    const PlaneGeom pg{g.oh, g.ow, 1, 1, 1, 1, 0, 0, 1, 1, g.oh, g.ow};
+    const float* dyc = dy + b0 * g.k * ohw;
+    PlaneSource planes;
+    const bool use_planes = plane_source(pg, dyc, nbb, g.k, g.k * ohw, tl_taps, tl_phases, planes);
     for (int64_t gi = 0; gi < g.groups; gi++) {
-      // dy of the group seen as a 1x1 im2col: rows = pixels of the chunk's images, depth = channels.
-      const Im2colSource src{dy + b0 * g.k * ohw + gi * kg * ohw, g.k * ohw, g.oh, g.ow, 1, 1, 1, 1, 0, 0, 1, 1, g.oh, g.ow};
+      const Im2colSource src{dyc + gi * kg * ohw, g.k * ohw, g.oh, g.ow, 1, 1, 1, 1, 0, 0, 1, 1, g.oh, g.ow};
+      PlaneSource ps = planes;
+      ps.x += gi * kg * ps.chan_stride;
+      const GemmOperand b = use_planes ? GemmOperand::packed_by(kt.conv_pack_planes, &ps, true)
+                                       : GemmOperand::packed_by(kt.conv_pack_im2col, &src);
       GemmOutput out;
       out.c = col;
       out.ldc = nbb * ohw;
-      sgemm(crs, nbb * ohw, kg, 1.0f, GemmOperand::matrix(w + gi * kg * crs, 1, crs),
-            GemmOperand::packed_by(kt.conv_pack_im2col, &src), 0.0f, out);
+      sgemm(crs, nbb * ohw, kg, 1.0f, GemmOperand::matrix(w + gi * kg * crs, 1, crs), b, 0.0f, out);
       parallel_for(nbb * cg, 1, [&](int64_t p0, int64_t p1) {
         for (int64_t pl = p0; pl < p1; pl++) {
           const int64_t bb = pl / cg, ci = pl - bb * cg;
@@ -244,7 +259,7 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* w, f
         }
       });
     }
-  }
+  });
 }
 
 void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw, float* dbias) {
@@ -279,9 +294,37 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
   // exactly like dy's (row = channel, depth = (image, pixel)), so the NHWC copy (a whole pass over
   // x, about a quarter of a MobileNet pointwise weight gradient) is skipped.
   const bool pointwise = taps == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && ohw == hw;
-  // NHWC copy of x: each (image, row) is a c x w block transposed by the GEMM packer.
+  // NHWC copy of x: each (image, row) is a c x w block transposed by the GEMM packer. A strided 1x1
+  // kernel reads only the pixels (oy * sh - ph, ox * sw - pw): the copy holds just those (zero where
+  // they fall outside), an oh x ow image the GEMM then reads as a 1x1, stride-1, unpadded
+  // convolution (the full copy of a ResNet projection's input cost more than its product).
+  const bool subsample = g.r == 1 && g.s == 1 && (g.sh > 1 || g.sw > 1);
+  const int64_t xh = subsample ? g.oh : g.h, xw = subsample ? g.ow : g.w, xhw = xh * xw;
   float* xhwc = nullptr;
-  if (!pointwise) {
+  if (subsample) {
+    xhwc = tl_nhwc.get(size_t(std::max<int64_t>(1, g.n * xhw * g.c)));
+    // Output columns [lo, hi) read inside the image.
+    const int64_t lo = std::min(g.ow, (g.pw + g.sw - 1) / g.sw);
+    const int64_t hi = std::max(lo, std::min(g.ow, (g.w - 1 + g.pw) / g.sw + 1));
+    parallel_for(g.n * g.oh, 8, [&](int64_t r0, int64_t r1) {
+      // A used input row is transposed whole (16 channels per block of loads, so many of its cache
+      // misses are in flight at once), then its used pixels are copied out.
+      thread_local std::vector<float> row;
+      row.resize(size_t(g.w * g.c));
+      for (int64_t r = r0; r < r1; r++) {
+        const int64_t b = r / g.oh, oy = r - b * g.oh, iy = oy * g.sh - g.ph;
+        float* dst = xhwc + r * g.ow * g.c;
+        if (iy < 0 || iy >= g.h) {
+          std::fill(dst, dst + g.ow * g.c, 0.0f);
+          continue;
+        }
+        kt.gemm_pack(x + b * g.c * hw + iy * g.w, hw, 1, int(g.c), g.w, int(g.c), row.data());
+        std::fill(dst, dst + lo * g.c, 0.0f);
+        for (int64_t ox = lo; ox < hi; ox++) std::copy_n(row.data() + (ox * g.sw - g.pw) * g.c, g.c, dst + ox * g.c);
+        std::fill(dst + hi * g.c, dst + g.ow * g.c, 0.0f);
+      }
+    });
+  } else if (!pointwise) {
     xhwc = tl_nhwc.get(size_t(std::max<int64_t>(1, g.n * hw * g.c)));
     parallel_for(g.n * g.h, 8, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; r++) {
@@ -301,8 +344,12 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
     auto image_range = [&](int64_t b0, int64_t b1, float* out_c) {
       const DyRows rows{dy + b0 * g.k * ohw + gi * kg * ohw, g.k * ohw, ohw};
       const DyRows x_rows{x + b0 * g.c * hw + gi * cg * hw, g.c * hw, hw};
-      const NhwcTapSource taps_src{pointwise ? nullptr : xhwc + b0 * hw * g.c + gi * cg, g.c, cg, g.h, g.w, g.r, g.s,
-                                   g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
+      const NhwcTapSource taps_src = pointwise
+          ? NhwcTapSource{nullptr, g.c, cg, g.h, g.w, g.r, g.s, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow}
+          : subsample
+          ? NhwcTapSource{xhwc + b0 * xhw * g.c + gi * cg, g.c, cg, xh, xw, 1, 1, 1, 1, 0, 0, 1, 1, g.oh, g.ow}
+          : NhwcTapSource{xhwc + b0 * xhw * g.c + gi * cg, g.c, cg, g.h, g.w, g.r, g.s,
+                          g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
       GemmOutput out;
       out.c = out_c;
       out.ldc = crs;

@@ -63,6 +63,10 @@ const CASES: ConvCase[] = [
   { n: 5, c: 20, h: 2, w: 2, k: 37, r: 1, s: 1, bias: true },                              // MobileNet's 2x2 pointwise
   { n: 3, c: 8, h: 3, w: 5, k: 12, r: 1, s: 1, groups: 4 },                                // grouped, 15-pixel planes
   { n: 4, c: 6, h: 3, w: 3, k: 7, r: 1, s: 1, stride: [2, 2], pad: [1, 1] },               // strided, padded 1x1 to 2x2
+  // strided 1x1: the weight gradient reads a subsampled NHWC copy (vector gather for stride 2)
+  { n: 2, c: 5, h: 9, w: 37, k: 6, r: 1, s: 1, stride: [2, 2], pad: [1, 1], bias: true },  // padded, rows past the image
+  { n: 3, c: 7, h: 11, w: 10, k: 4, r: 1, s: 1, stride: [3, 2], pad: [2, 0] },             // uneven strides, padding beyond a stride
+  { n: 2, c: 6, h: 8, w: 8, k: 4, r: 1, s: 1, stride: [2, 2], groups: 2 },                  // grouped projection
 ];
 
 function describe(cs: ConvCase): string {
