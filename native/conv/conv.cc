@@ -126,12 +126,13 @@ bool plane_source(const PlaneGeom& g, const float* x, int64_t images, int64_t ch
 thread_local std::vector<PlaneTap> tl_taps;
 thread_local AlignedBuffer tl_narrow;
 
-// A pointwise product whose images hold fewer pixels than half a GEMM tile (MobileNet's 2x2
-// planes) would send nearly every tile through the GEMM's scalar store path (a tile straddling
-// several images); it writes a plain rows x (n * plane) buffer instead, returned here, and
-// scatter_rows puts it into the images (a pass over a small output).
+// Output planes of a size that is not a multiple of 16 make most of the GEMM's tiles straddle
+// images, and such tiles go through the driver's scalar store (a division per run, at every depth
+// block): MobileNet's and VGG-16's 2x2 planes spent a fifth of their forward there. Those products
+// write a plain rows x (n * plane) buffer instead, returned here, and scatter_rows puts it into
+// the images (a pass over the output).
 float* narrow_output(const ConvGeom& g, int64_t rows, int64_t plane) {
-  if (g.r * g.s != 1 || plane * 2 >= kernels().gemm_nr) return nullptr;
+  if (g.n < 2 || plane % 16 == 0) return nullptr;
   return tl_narrow.get(size_t(rows * g.n * plane));
 }
 
