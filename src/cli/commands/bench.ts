@@ -23,7 +23,7 @@ export function benchCommand(argv: readonly string[]): Promise<number> {
   }
   const script = benchScript();
   if (!existsSync(script)) {
-    throw new Error(`bench: the benchmark harness is not in this installation (expected ${script}); it comes with the repository: git clone, npm ci, then npx odyssey bench`);
+    throw new Error(`bench: the benchmark harness is not in this installation (expected ${script}); it comes with the repository: git clone, npm ci, then npm run odyssey -- bench`);
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...argv], { stdio: 'inherit' });
