@@ -9,4 +9,4 @@ export * as data from './data/index.js';
 export * as optim from './optim/index.js';
 export * as models from './models/index.js';
 export * as train from './train/index.js';
-export { TrainingLoop, CheckpointManager, clipGradNorm, clipGradValue, EarlyStopping } from './train/index.js';
+export { TrainingLoop, CheckpointManager, clipGradNorm, clipGradValue, EarlyStopping, findLearningRate } from './train/index.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `odyssey` command: train, eval, resume, models, bench, checkpoints. Exit codes: 0 done,
+// The `odyssey` command: train, eval, resume, lr-find, models, bench, checkpoints. Exit codes: 0 done,
 // 1 failed, 2 bad usage (one message naming what is wrong and what is expected), 130 interrupted
 // after saving a checkpoint. A stack trace only with --verbose.
 
@@ -8,6 +8,7 @@ import { UsageError } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { checkpointsCommand } from './commands/checkpoints.js';
 import { evalCommand } from './commands/eval.js';
+import { lrFindCommand } from './commands/lr-find.js';
 import { modelsCommand } from './commands/models.js';
 import { resumeCommand, trainCommand } from './commands/train.js';
 
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => number | Prom
   train: { run: trainCommand, summary: 'train a model of the zoo on a dataset (odyssey train --help lists every option)' },
   eval: { run: evalCommand, summary: 'evaluate a checkpoint on a dataset split' },
   resume: { run: resumeCommand, summary: "continue an interrupted run from its latest checkpoint: odyssey resume RUN_DIR" },
+  'lr-find': { run: lrFindCommand, summary: 'learning-rate range test: the loss as the rate grows, and a suggested rate' },
   models: { run: modelsCommand, summary: 'list the model zoo: input, parameters, MACs' },
   checkpoints: { run: checkpointsCommand, summary: "list a run's checkpoints with validity, metrics and the best: odyssey checkpoints DIR" },
   bench: { run: benchCommand, summary: 'run the benchmark harness (flags passed through)' },

@@ -10,3 +10,4 @@ export { CheckpointManager, CheckpointError, type CheckpointManagerOptions, type
 export { correctTopK } from './metrics.js';
 export { PlotWriter, type PlotWriterOptions } from './callbacks/plot-writer.js';
 export { renderLearningCurves, renderPanels, type PanelSpec, type CurveSeries } from './plot.js';
+export { findLearningRate, steepestDescentLr, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';

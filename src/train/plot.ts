@@ -20,6 +20,10 @@ export interface PanelSpec {
   yRange?: readonly [number, number];
   /** Formats a y tick (default: 3 significant digits). */
   format?: (y: number) => string;
+  /** The x axis' label (default 'epoch'). */
+  xLabel?: string;
+  /** Formats an x tick (default: the number). */
+  xFormat?: (x: number) => string;
 }
 
 const W = 460, H = 320, M = { left: 58, right: 16, top: 34, bottom: 44 };
@@ -90,9 +94,9 @@ function panel(spec: PanelSpec, offsetX: number): string {
   for (const t of niceTicks(x0, x1, Math.min(8, Math.max(1, Math.round(x1 - x0))))) {
     const x = sx(t).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${M.top + ph}" y2="${M.top + ph + 4}" stroke="#888"/>`);
-    parts.push(`<text x="${x}" y="${M.top + ph + 16}" text-anchor="middle" font-size="11">${escapeXml(String(t))}</text>`);
+    parts.push(`<text x="${x}" y="${M.top + ph + 16}" text-anchor="middle" font-size="11">${escapeXml(spec.xFormat ? spec.xFormat(t) : String(t))}</text>`);
   }
-  parts.push(`<text x="${offsetX + M.left + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="12">epoch</text>`);
+  parts.push(`<text x="${offsetX + M.left + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeXml(spec.xLabel ?? 'epoch')}</text>`);
   parts.push(`<text x="${offsetX + 14}" y="${M.top + ph / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${offsetX + 14} ${M.top + ph / 2})">${escapeXml(spec.yLabel)}</text>`);
   const drawn = spec.series.map((s) => s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y]) => [sx(x), sy(y)] as const));
   const legend = legendCorner(drawn, spec.series.length, { x: offsetX + M.left, y: M.top, w: pw, h: ph });
@@ -134,4 +138,21 @@ export function renderLearningCurves(history: readonly EpochLogs[], title?: stri
       { label: 'validation', color: '#d62728', points: series('val_accuracy'), dashed: true },
     ] },
   ], title);
+}
+
+/** The learning-rate range test: loss and smoothed loss against the rate (log scale), the suggestion marked. */
+export function renderLrFinder(lrs: readonly number[], losses: readonly number[], smoothed: readonly number[], suggestedLr: number | null, title?: string): string {
+  const at = (ys: readonly number[]) => lrs.map((lr, i) => [Math.log10(lr), ys[i]!] as const);
+  // The raw loss explodes at the end; draw up to twice the first smoothed value so the fall stays visible.
+  const cap = 2 * Math.max(smoothed[0] ?? 1, Math.min(...smoothed));
+  const clipped = (ys: readonly number[]) => at(ys).filter(([, y]) => y <= cap);
+  const series: CurveSeries[] = [
+    { label: 'loss', color: '#9ecae1', points: clipped(losses) },
+    { label: 'smoothed', color: '#1f77b4', points: clipped(smoothed) },
+  ];
+  if (suggestedLr !== null) {
+    const x = Math.log10(suggestedLr);
+    series.push({ label: `suggested ${Number(suggestedLr.toPrecision(2))}`, color: '#d62728', dashed: true, points: [[x, 0], [x, cap]] });
+  }
+  return renderPanels([{ title: 'Learning-rate range test', yLabel: 'loss', xLabel: 'learning rate', xFormat: (x) => (Number.isInteger(x) ? `1e${x}` : String(Number((10 ** x).toPrecision(2)))), yRange: [0, cap], series }], title);
 }

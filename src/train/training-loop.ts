@@ -13,12 +13,13 @@ import { backend } from '../backend/index.js';
 import type { Module } from '../nn/module.js';
 import { defaultGenerator, manualSeed, type GeneratorState } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { describe, type DType } from '../tensor/dtype.js';
+import { describe } from '../tensor/dtype.js';
 import { contiguousAs } from '../tensor/ops/convert.js';
 import type { BatchLogs, Callback, EpochLogs } from './callbacks/callback.js';
 import type { CheckpointManager, LoadedCheckpoint } from './checkpoint/checkpoint-manager.js';
 import { clipGradNorm, clipGradValue } from './clip.js';
 import { correctTopK } from './metrics.js';
+import { castInput, combinedLoss, toLossFunction, type LossFunction } from './objective.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { LRScheduler } from '../optim/lr-scheduler/scheduler.js';
 import { ReduceLROnPlateau } from '../optim/lr-scheduler/reduce-lr-on-plateau.js';
@@ -37,7 +38,7 @@ export interface BatchSource {
 
 export type Batch = { input: Tensor; target: Tensor } | readonly [Tensor, Tensor];
 
-export type LossFunction = ((output: Tensor, target: Tensor) => Tensor) | { forward(output: Tensor, target: Tensor): Tensor };
+export type { LossFunction };
 
 export type NonFinitePolicy = 'skip' | 'error' | 'rollback';
 
@@ -167,9 +168,7 @@ export class TrainingLoop {
     if (!(o.optimizer instanceof Optimizer)) throw new TypeError(`TrainingLoop: expected optimizer to be an Optimizer (optim.SGD, optim.Adam, ...), got ${describe(o.optimizer)}`);
     if (o.scheduler && !(o.scheduler instanceof LRScheduler) && !(o.scheduler instanceof ReduceLROnPlateau)) throw new TypeError(`TrainingLoop: expected scheduler to be one of optim.lrScheduler's, got ${describe(o.scheduler)}`);
     if (o.schedulerInterval === 'batch' && o.scheduler instanceof ReduceLROnPlateau) throw new RangeError("TrainingLoop: ReduceLROnPlateau steps on an epoch metric; use schedulerInterval 'epoch'");
-    if (typeof o.loss === 'function') this.lossFn = o.loss;
-    else if (o.loss && typeof (o.loss as { forward?: unknown }).forward === 'function') this.lossFn = (out, t) => (o.loss as { forward(a: Tensor, b: Tensor): Tensor }).forward(out, t);
-    else throw new TypeError(`TrainingLoop: expected loss to be a function (output, target) => Tensor or a loss module, got ${describe(o.loss)}`);
+    this.lossFn = toLossFunction(o.loss, 'TrainingLoop');
     this.model = o.model;
     this.optimizer = o.optimizer;
     this.scheduler = o.scheduler ?? null;
@@ -220,15 +219,9 @@ export class TrainingLoop {
     throw new TrainingInterrupted(this.checkpoints ? this.lastCheckpoint : null, this.epoch, this.step);
   }
 
-  /** The floating dtype of the model's parameters: inputs are converted to it (float16 training). */
-  private inputDtype(): DType | null {
-    for (const p of this.model.parameters()) if (p.isFloatingPoint()) return p.dtype;
-    return null;
-  }
-
+  /** The input in the parameters' floating dtype (float16 training). */
   private prepareInput(input: Tensor): Tensor {
-    const d = this.inputDtype();
-    return d && input.isFloatingPoint() && input.dtype !== d ? input.to(d) : input;
+    return castInput(this.model, input);
   }
 
   private params(): Tensor[] {
@@ -241,18 +234,7 @@ export class TrainingLoop {
 
   /** Loss of a model output: main + auxLossWeight x (sum of auxiliary losses) when it returns several. */
   private lossOf(output: Tensor | readonly Tensor[], target: Tensor): { loss: Tensor; main: Tensor } {
-    if (output instanceof Tensor) return { loss: this.lossFn(output, target), main: output };
-    if (!Array.isArray(output) || output.length === 0 || !output.every((t) => t instanceof Tensor)) {
-      throw new TypeError(`TrainingLoop: the model returned ${describe(output)}; expected a Tensor or an array [main, ...auxiliary] of tensors`);
-    }
-    const [main, ...aux] = output as readonly Tensor[];
-    let loss = this.lossFn(main!, target);
-    if (aux.length > 0) {
-      let auxSum = this.lossFn(aux[0]!, target);
-      for (const a of aux.slice(1)) auxSum = auxSum.add(this.lossFn(a, target));
-      loss = loss.add(auxSum.mul(this.auxLossWeight));
-    }
-    return { loss, main: main! };
+    return combinedLoss(this.lossFn, this.auxLossWeight, output, target, 'TrainingLoop');
   }
 
   /** Whether every gradient is finite (one max-|g| pass per tensor). */

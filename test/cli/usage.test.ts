@@ -10,7 +10,7 @@ import { odyssey } from './helpers.js';
 test('odyssey --help lists the commands; no command is a usage error', async () => {
   const help = await odyssey(['--help']);
   assert.equal(help.code, 0);
-  for (const c of ['train', 'eval', 'resume', 'models', 'checkpoints', 'bench']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
+  for (const c of ['train', 'eval', 'resume', 'lr-find', 'models', 'checkpoints', 'bench']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
   const none = await odyssey([]);
   assert.equal(none.code, 2);
 });
@@ -58,7 +58,7 @@ test('usage errors exit 2 with one message naming the option and the expected va
     [['resume', 'nowhere'], /nowhere is not a run directory/],
     [['checkpoints', 'nowhere'], /no such directory nowhere/],
     [['bench', '--only', 'nowhere'], /bench: --only expects one of peak, sgemm, conv/],
-    [['fly'], /unknown command 'fly'; expected one of train, eval, resume, models, checkpoints, bench/],
+    [['fly'], /unknown command 'fly'; expected one of train, eval, resume, lr-find, models, checkpoints, bench/],
   ];
   const results = await Promise.all(cases.map(([args]) => odyssey(args)));
   for (const [i, [args, message]] of cases.entries()) {
