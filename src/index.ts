@@ -9,4 +9,5 @@ export * as data from './data/index.js';
 export * as optim from './optim/index.js';
 export * as models from './models/index.js';
 export * as train from './train/index.js';
+export * as amp from './train/amp.js';
 export { TrainingLoop, CheckpointManager, clipGradNorm, clipGradValue, EarlyStopping, findLearningRate } from './train/index.js';

@@ -11,3 +11,4 @@ export { correctTopK } from './metrics.js';
 export { PlotWriter, type PlotWriterOptions } from './callbacks/plot-writer.js';
 export { renderLearningCurves, renderPanels, type PanelSpec, type CurveSeries } from './plot.js';
 export { findLearningRate, steepestDescentLr, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';
+export { GradScaler, type GradScalerOptions, type GradScalerStateDict } from './grad-scaler.js';

@@ -4,6 +4,7 @@
 
 import { backend } from '../../backend/index.js';
 import { record } from '../../autograd/graph.js';
+import { autocastArgs } from '../../autograd/autocast.js';
 import { checkDType, isFloating, type DType } from '../../tensor/dtype.js';
 import { normalizeDim, sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -38,6 +39,8 @@ function softmaxOp(input: Tensor, dim: number, dtype: DType | undefined, log: bo
   const op = log ? 'logSoftmax' : 'softmax';
   checkFloatTensor(input, op);
   let x = input;
+  // an explicit dtype overrides autocast, as in PyTorch
+  if (dtype === undefined) [x] = autocastArgs(op, input);
   if (dtype !== undefined) {
     checkDType(dtype, op);
     if (!isFloating(dtype)) throw new TypeError(`${op}: expected a floating-point dtype, got ${dtype}`);

@@ -4,6 +4,7 @@
 
 import { backend, type Conv2dGeometry } from '../../backend/index.js';
 import { record } from '../../autograd/graph.js';
+import { autocastArgs } from '../../autograd/autocast.js';
 import { describe } from '../../tensor/dtype.js';
 import { shapeStr } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -28,6 +29,7 @@ export function convOutputSize(size: number, kernel: number, pad: number, stride
 
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
   const op = 'conv2d';
+  [input, weight, bias] = autocastArgs(op, input, weight, bias);
   checkFloatTensor(input, op);
   checkFloatTensor(weight, op, 'weight');
   const b = optionalFloatTensor(bias, op, 'bias');

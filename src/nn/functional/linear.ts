@@ -4,12 +4,14 @@
 
 import { backend } from '../../backend/index.js';
 import { record } from '../../autograd/graph.js';
+import { autocastArgs } from '../../autograd/autocast.js';
 import { shapeStr, sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkFloatTensor, checkSameDtype, checkVector, computeDtype, kernelArray, kernelOutput, optionalFloatTensor, toDtype } from './args.js';
 
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   const op = 'linear';
+  [input, weight, bias] = autocastArgs(op, input, weight, bias);
   checkFloatTensor(input, op);
   checkFloatTensor(weight, op, 'weight');
   const b = optionalFloatTensor(bias, op, 'bias');

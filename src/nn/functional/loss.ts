@@ -4,6 +4,7 @@
 // compute in float32 and round the loss once.
 
 import { record } from '../../autograd/graph.js';
+import { autocastArgs } from '../../autograd/autocast.js';
 import { describe, isHalf } from '../../tensor/dtype.js';
 import { sameShape, shapeStr, sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -56,6 +57,7 @@ function checkIgnoreIndex(x: unknown, op: string): number {
 /** Negative log likelihood of log-probabilities input [N, C, ...] (or [C]) at class-index targets [N, ...]. */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const op = 'nllLoss';
+  [input, target] = autocastArgs(op, input, target);
   checkFloatTensor(input, op);
   checkTensorArg(target, op, 'target');
   checkClassTarget(target, op);
@@ -130,6 +132,7 @@ function classWeightView(weight: Tensor, input: Tensor, classDim: number): Tenso
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropy';
+  [input, target] = autocastArgs(op, input, target);
   checkFloatTensor(input, op);
   checkTensorArg(target, op, 'target');
   const weight = optionalFloatTensor(options.weight, op, 'weight');
@@ -199,6 +202,7 @@ function checkInputTarget(input: Tensor, target: Tensor, op: string): void {
 /** Mean squared error. */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const op = 'mseLoss';
+  [input, target] = autocastArgs(op, input, target);
   checkInputTarget(input, target, op);
   const reduction = checkReduction(options.reduction ?? 'mean', op);
   return inComputeDtype([input, target], (x, t) => reduce(x.sub(t!).square(), reduction));
@@ -207,6 +211,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
 /** Mean absolute error. */
 export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const op = 'l1Loss';
+  [input, target] = autocastArgs(op, input, target);
   checkInputTarget(input, target, op);
   const reduction = checkReduction(options.reduction ?? 'mean', op);
   return inComputeDtype([input, target], (x, t) => reduce(x.sub(t!).abs(), reduction));
@@ -220,6 +225,7 @@ export interface SmoothL1LossOptions extends LossOptions {
 /** 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target). */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
   const op = 'smoothL1Loss';
+  [input, target] = autocastArgs(op, input, target);
   checkInputTarget(input, target, op);
   const reduction = checkReduction(options.reduction ?? 'mean', op);
   const beta = checkNumber(options.beta ?? 1, op, 'beta');
@@ -245,6 +251,7 @@ export interface BceWithLogitsOptions extends LossOptions {
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
+  [input, target] = autocastArgs(op, input, target);
   checkInputTarget(input, target, op);
   const reduction = checkReduction(options.reduction ?? 'mean', op);
   const weight = optionalFloatTensor(options.weight, op, 'weight');

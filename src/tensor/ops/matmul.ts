@@ -3,6 +3,7 @@
 
 import { backend } from '../../backend/index.js';
 import { record } from '../../autograd/graph.js';
+import { autocastArgs } from '../../autograd/autocast.js';
 import { isFloating, promoteTypes, type DType, type FloatArray } from '../dtype.js';
 import { broadcastShapes, coalesce, shapeStr, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -69,6 +70,7 @@ function castTo(t: Tensor, dtype: DType): Tensor {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor(a, 'matmul', 'the first operand');
   checkTensor(b, 'matmul', 'the second operand');
+  [a, b] = autocastArgs('matmul', a, b);
   if (a.ndim === 0 || b.ndim === 0) throw new RangeError(`matmul: both operands need at least 1 dimension, got shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
   const a2 = a.ndim === 1 ? a.unsqueeze(0) : a;
   const b2 = b.ndim === 1 ? b.unsqueeze(-1) : b;
