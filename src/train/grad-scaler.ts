@@ -113,6 +113,11 @@ export class GradScaler {
     s.stage = 'unscaled';
   }
 
+  /** Whether unscale() found an inf or NaN in this optimizer's gradients since the last update() (null: not unscaled yet). */
+  foundInf(optimizer: Optimizer): boolean | null {
+    return this.enabled ? this.stateOf(optimizer, 'foundInf').foundInf : null;
+  }
+
   /** Unscales (unless done) and steps the optimizer unless a gradient is inf or NaN. Returns whether it stepped. */
   step(optimizer: Optimizer): boolean {
     if (!this.enabled) {

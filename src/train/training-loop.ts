@@ -9,6 +9,7 @@
 // it finishes bit-identical to one that was never interrupted.
 
 import { noGrad } from '../autograd/grad-mode.js';
+import { autocast, type AutocastDtype } from '../autograd/autocast.js';
 import { backend } from '../backend/index.js';
 import type { Module } from '../nn/module.js';
 import { defaultGenerator, manualSeed, type GeneratorState } from '../tensor/random.js';
@@ -18,6 +19,7 @@ import { contiguousAs } from '../tensor/ops/convert.js';
 import type { BatchLogs, Callback, EpochLogs } from './callbacks/callback.js';
 import type { CheckpointManager, LoadedCheckpoint } from './checkpoint/checkpoint-manager.js';
 import { clipGradNorm, clipGradValue } from './clip.js';
+import { GradScaler } from './grad-scaler.js';
 import { correctTopK } from './metrics.js';
 import { castInput, combinedLoss, toLossFunction, type LossFunction } from './objective.js';
 import { Optimizer } from '../optim/optimizer.js';
@@ -65,6 +67,15 @@ export interface TrainingLoopOptions {
   checkpoints?: CheckpointManager | null;
   /** Checkpoint every N optimizer steps as well as at every epoch end (0: epochs only). Default 0. */
   checkpointEverySteps?: number;
+  /**
+   * Mixed precision: float32 parameters (master weights), the forward pass and the loss under
+   * autocast in this dtype. float16 adds loss scaling (a GradScaler: a step whose gradients
+   * overflowed is skipped and the scale lowered, which is not a non-finite event); bfloat16 has
+   * float32's range and needs none. Default null (off).
+   */
+  mixedPrecision?: AutocastDtype | null;
+  /** The loss scaler of a float16 mixed-precision run (default new GradScaler()). */
+  gradScaler?: GradScaler | null;
   /** Seeds the default generator (dropout, initialisation done after this) for a reproducible run. */
   seed?: number;
   /** Where the loop's messages go (default console.warn). */
@@ -93,9 +104,11 @@ interface EpochSums {
   samples: number;
   batches: number;
   skipped: number;
+  /** Steps the loss scaler skipped (gradients overflowed at the current scale). */
+  scalerSkipped: number;
 }
 
-const zeroSums = (): EpochSums => ({ lossSum: 0, correct: 0, samples: 0, batches: 0, skipped: 0 });
+const zeroSums = (): EpochSums => ({ lossSum: 0, correct: 0, samples: 0, batches: 0, skipped: 0, scalerSkipped: 0 });
 
 export class TrainingError extends Error {
   constructor(message: string) {
@@ -138,6 +151,9 @@ export class TrainingLoop {
   readonly nonFinite: NonFinitePolicy;
   readonly gradAccumulationSteps: number;
   readonly auxLossWeight: number;
+  readonly mixedPrecision: AutocastDtype | null;
+  /** The loss scaler (float16 mixed precision), or null. */
+  readonly gradScaler: GradScaler | null;
   /** Set by a callback (EarlyStopping) to end training after the current batch or epoch. */
   stopTraining = false;
   /** Completed epochs. */
@@ -195,7 +211,21 @@ export class TrainingLoop {
     this.checkpointEverySteps = o.checkpointEverySteps ?? 0;
     if (!Number.isInteger(this.checkpointEverySteps) || this.checkpointEverySteps < 0) throw new RangeError(`TrainingLoop: checkpointEverySteps must be a non-negative integer, got ${describe(o.checkpointEverySteps)}`);
     this.logFn = o.log ?? ((m) => console.warn(m));
+    this.mixedPrecision = o.mixedPrecision ?? null;
+    if (this.mixedPrecision !== null && this.mixedPrecision !== 'float16' && this.mixedPrecision !== 'bfloat16') throw new RangeError(`TrainingLoop: mixedPrecision must be 'float16', 'bfloat16' or null, got ${describe(o.mixedPrecision)}`);
+    if (this.mixedPrecision) {
+      const half = this.model.parameters().find((p) => p.isFloatingPoint() && p.dtype !== 'float32');
+      if (half) throw new TypeError(`TrainingLoop: mixedPrecision needs float32 parameters (the master weights; autocast runs the ops in ${this.mixedPrecision}), got a ${half.dtype} parameter`);
+    }
+    if (o.gradScaler !== undefined && o.gradScaler !== null && !(o.gradScaler instanceof GradScaler)) throw new TypeError(`TrainingLoop: expected gradScaler to be an amp.GradScaler, got ${describe(o.gradScaler)}`);
+    if (o.gradScaler && this.mixedPrecision !== 'float16') throw new RangeError("TrainingLoop: gradScaler is for mixedPrecision 'float16' (bfloat16 and float32 need no loss scaling)");
+    this.gradScaler = this.mixedPrecision === 'float16' ? (o.gradScaler ?? new GradScaler()) : null;
     if (o.seed !== undefined) manualSeed(o.seed);
+  }
+
+  /** fn under autocast when training in mixed precision. */
+  private autocast<T>(fn: () => T): T {
+    return this.mixedPrecision ? autocast({ dtype: this.mixedPrecision }, fn) : fn();
   }
 
   log(message: string): void {
@@ -256,6 +286,7 @@ export class TrainingLoop {
     this.pendingBatches = 0;
     this.windowTainted = false;
     let finite = !tainted;
+    if (finite && this.gradScaler) return this.scaledStep(this.gradScaler);
     if (finite && this.clipValue !== null) clipGradValue(this.params(), this.clipValue);
     if (finite && this.clipNorm) {
       try {
@@ -272,6 +303,29 @@ export class TrainingLoop {
     }
     this.optimizer.step();
     this.optimizer.zeroGrad({ setToNone: false });
+    this.step += 1;
+    if (this.scheduler instanceof LRScheduler && this.schedulerInterval === 'batch') this.scheduler.step();
+    return true;
+  }
+
+  /**
+   * The float16 step through the loss scaler: unscale, clip the true gradients, step unless they
+   * overflowed, adjust the scale. An overflow skip is the scaler's business, not a non-finite
+   * event: no step counted, no scheduler step, no nonFinite policy.
+   */
+  private scaledStep(scaler: GradScaler): boolean {
+    scaler.unscale(this.optimizer);
+    if (scaler.foundInf(this.optimizer) === false) {
+      if (this.clipValue !== null) clipGradValue(this.params(), this.clipValue);
+      if (this.clipNorm) clipGradNorm(this.params(), this.clipNorm.maxNorm, { normType: this.clipNorm.normType });
+    }
+    const stepped = scaler.step(this.optimizer);
+    scaler.update();
+    this.optimizer.zeroGrad({ setToNone: false });
+    if (!stepped) {
+      this.sums.scalerSkipped += 1;
+      return false;
+    }
     this.step += 1;
     if (this.scheduler instanceof LRScheduler && this.schedulerInterval === 'batch') this.scheduler.step();
     return true;
@@ -296,6 +350,7 @@ export class TrainingLoop {
     c.restore({ model: this.model, optimizer: this.optimizer, scheduler: this.scheduler });
     const s = c.extra.loop as { step?: number } | undefined;
     if (typeof s?.step === 'number') this.step = s.step;
+    this.restoreScaler(c);
     for (const g of this.optimizer.paramGroups) {
       g.lr *= 0.5;
       if (g.initialLr !== undefined) g.initialLr *= 0.5;
@@ -314,7 +369,13 @@ export class TrainingLoop {
       generator: defaultGenerator().getState(),
       trainLoader: trainLoader?.stateDict ? trainLoader.stateDict() : null,
       callbacks: this.callbacks.map((cb) => (cb.stateDict ? cb.stateDict() : null)),
+      gradScaler: this.gradScaler ? this.gradScaler.stateDict() : null,
     };
+  }
+
+  private restoreScaler(c: LoadedCheckpoint): void {
+    const state = c.extra.gradScaler;
+    if (this.gradScaler && state) this.gradScaler.loadStateDict(state as never);
   }
 
   private saveCheckpoint(trainLoader: BatchSource | null, metrics: Record<string, number>): void {
@@ -339,6 +400,7 @@ export class TrainingLoop {
       this.epoch = c.epoch;
       this.step = c.step;
     }
+    this.restoreScaler(c);
     if (c.extra.generator) defaultGenerator().setState(c.extra.generator as GeneratorState);
     if (c.extra.trainLoader && trainLoader.loadStateDict) trainLoader.loadStateDict(c.extra.trainLoader as never);
     const cbStates = (c.extra.callbacks as unknown[] | undefined) ?? [];
@@ -391,10 +453,11 @@ export class TrainingLoop {
       const batchIndex = this.sums.batches;
       await this.emit('onBatchBegin', batchIndex);
       const n = input.shape[0] ?? 0;
-      const { loss, main } = this.lossOf(this.model.forward(this.prepareInput(input)) as Tensor | Tensor[], target);
+      const { loss, main } = this.autocast(() => this.lossOf(this.model.forward(this.prepareInput(input)) as Tensor | Tensor[], target));
       const lossValue = loss.item();
       if (Number.isFinite(lossValue)) {
-        (this.gradAccumulationSteps === 1 ? loss : loss.div(this.gradAccumulationSteps)).backward();
+        const windowLoss = this.gradAccumulationSteps === 1 ? loss : loss.div(this.gradAccumulationSteps);
+        (this.gradScaler ? this.gradScaler.scale(windowLoss) : windowLoss).backward();
       } else {
         this.windowTainted = true;
       }
@@ -426,6 +489,10 @@ export class TrainingLoop {
       lr: this.currentLr(), step: this.step, skipped_steps: this.sums.skipped, seconds,
       images_per_second: seconds > 0 ? (this.sums.samples - resumedSamples) / seconds : 0,
     };
+    if (this.gradScaler) {
+      logs.loss_scale = this.gradScaler.getScale();
+      logs.scaler_skipped_steps = this.sums.scalerSkipped;
+    }
     if (valLoader) {
       const v = await this.evaluate(valLoader);
       logs.val_loss = v.loss;
@@ -460,7 +527,7 @@ export class TrainingLoop {
     let lossSum = 0, correct = 0, correct5 = 0, samples = 0;
     try {
       for await (const { input, target } of batchesOf(loader, 'TrainingLoop.evaluate')) {
-        noGrad(() => {
+        noGrad(() => this.autocast(() => {
           const out = this.model.forward(this.prepareInput(input)) as Tensor | Tensor[];
           const main = Array.isArray(out) ? out[0]! : out;
           const n = input.shape[0] ?? 0;
@@ -470,7 +537,7 @@ export class TrainingLoop {
             correct5 += correctTopK(main, target, 5);
           }
           samples += n;
-        });
+        }));
       }
     } finally {
       this.model.train(wasTraining);
