@@ -25,6 +25,11 @@ export function buildModel(config: TrainConfig, numClasses: number, inChannels: 
   return model;
 }
 
+/** The TrainingLoop's mixedPrecision for a --precision: the autocast dtype of the mixed ones, else null. */
+export function mixedPrecisionOf(precision: TrainConfig['precision']): 'float16' | 'bfloat16' | null {
+  return precision === 'mixed-float16' ? 'float16' : precision === 'mixed-bfloat16' ? 'bfloat16' : null;
+}
+
 export function buildOptimizer(config: TrainConfig, model: Module): Optimizer {
   const params = model.parameters();
   const { lr, weightDecay, momentum } = config;

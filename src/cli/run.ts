@@ -16,7 +16,7 @@ import { PlotWriter } from '../train/callbacks/plot-writer.js';
 import { ProgressReporter } from '../train/callbacks/progress.js';
 import { TrainingInterrupted, TrainingLoop } from '../train/training-loop.js';
 import { LIBRARY_VERSION } from '../version.js';
-import { buildModel, buildOptimizer, buildScheduler } from './build.js';
+import { buildModel, buildOptimizer, buildScheduler, mixedPrecisionOf } from './build.js';
 import { setupData, type DataStats } from './data-setup.js';
 import { EXIT_INTERRUPTED, InterruptHandler } from './interrupt.js';
 import { RUN_FILES, splitResult, writeJson, writeRunPage, type Summary } from './run-files.js';
@@ -83,6 +83,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       loss: (out: Tensor, target: Tensor) => crossEntropy(out, target),
       callbacks, checkpoints, checkpointEverySteps: config.checkpointEvery,
       clipGradNorm: config.clipNorm ?? undefined, clipGradValue: config.clipValue ?? undefined,
+      mixedPrecision: mixedPrecisionOf(config.precision),
       log: err,
     });
     interrupt.install(loop);

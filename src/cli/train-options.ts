@@ -7,7 +7,7 @@ import { convertValue, kebab, camel, UsageError, type OptionSpec, type OptionVal
 
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'] as const;
 export const SCHEDULERS = ['none', 'step', 'multistep', 'exponential', 'cosine', 'onecycle', 'plateau'] as const;
-export const PRECISIONS = ['float32', 'float16'] as const;
+export const PRECISIONS = ['float32', 'float16', 'mixed-float16', 'mixed-bfloat16'] as const;
 
 export interface TrainConfig {
   model: string;
@@ -81,7 +81,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'warmup-epochs', type: 'int', min: 0, help: 'linear warm-up from lr/10 over this many epochs, then the scheduler (not with onecycle or plateau)', defaultText: '0' },
   { name: 'clip-norm', type: 'number', min: 0, nullable: true, help: "clip the gradients' total 2-norm to this", defaultText: 'none' },
   { name: 'clip-value', type: 'number', min: 0, nullable: true, help: 'clamp every gradient element to [-v, v]', defaultText: 'none' },
-  { name: 'precision', type: 'choice', choices: PRECISIONS, help: "weights' dtype (float16: stored in 16 bits, accumulated in 32)", defaultText: 'float32' },
+  { name: 'precision', type: 'choice', choices: PRECISIONS, help: "float16: weights, activations and gradients in 16 bits (accumulated in 32); mixed-float16 / mixed-bfloat16: float32 weights, convolutions and linear layers in 16 bits under autocast (mixed-float16 with loss scaling)", defaultText: 'float32' },
   { name: 'augment', type: 'bool', help: 'random crop (padding 4) and horizontal flip of training images (--no-augment to turn off)', defaultText: 'true for cifar10/cifar100, false otherwise' },
   { name: 'val-split', type: 'number', min: 0, help: 'fraction of the training split held out for validation: training sample i is held out when floor((i+1)*f) > floor(i*f) (every 10th for 0.1)', defaultText: '0.1' },
   { name: 'limit', type: 'int', min: 0, help: 'use only N images of each split, evenly spaced (quick runs; 0: all)', defaultText: '0' },

@@ -44,7 +44,7 @@ test('usage errors exit 2 with one message naming the option and the expected va
     [['train', '--scheduler', 'linear'], /--scheduler: expected one of none, step, multistep, exponential, cosine, onecycle, plateau/],
     [['train', '--epochs', '0'], /--epochs: expected an integer >= 1, got "0"/],
     [['train', '--lr', 'fast'], /--lr: expected a number >= 0, got "fast"/],
-    [['train', '--precision', 'int8'], /--precision: expected one of float32, float16/],
+    [['train', '--precision', 'int8'], /--precision: expected one of float32, float16, mixed-float16, mixed-bfloat16/],
     [['train', '--model', 'resnet50'], /--model: expected one of lenet5, alexnet, vgg16, resnet18, mobilenetv1, googlenet/],
     [['train', '--dataset', 'imagenet'], /--dataset: expected one of mnist-sample, fashion-mnist, mnist, emnist, cifar10, cifar100/],
     [['train', '--batch-size'], /--batch-size needs a value: an integer >= 1/],

@@ -12,7 +12,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { CheckpointManager } from '../../train/checkpoint/checkpoint-manager.js';
 import { TrainingLoop } from '../../train/training-loop.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec, type OptionValue } from '../args.js';
-import { buildModel } from '../build.js';
+import { buildModel, mixedPrecisionOf } from '../build.js';
 import { setupData, type DataStats } from '../data-setup.js';
 import { RUN_FILES } from '../run-files.js';
 import { resolveConfig, savedConfigValues, TRAIN_OPTIONS } from '../train-options.js';
@@ -89,7 +89,9 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
     const firstWeight = [...loaded.modelState.values()].find((t) => t.isFloatingPoint());
     if (firstWeight && firstWeight.dtype !== 'float32') model.to(firstWeight.dtype);
     loaded.restore({ model });
-    const loop = new TrainingLoop({ model, optimizer: new SGD(model.parameters(), { lr: 0 }), loss: (o: Tensor, t: Tensor) => crossEntropy(o, t), log: () => {} });
+    // a mixed-precision run is evaluated under autocast, as its training loop did
+    const mixedPrecision = firstWeight?.dtype === 'float32' ? mixedPrecisionOf(config.precision) : null;
+    const loop = new TrainingLoop({ model, optimizer: new SGD(model.parameters(), { lr: 0 }), loss: (o: Tensor, t: Tensor) => crossEntropy(o, t), mixedPrecision, log: () => {} });
     if (split === 'val' && !data.valLoader) throw new UsageError('eval: option --split val: the run held out no validation images (its --val-split is 0)');
     const loader = split === 'test' ? data.testLoader : split === 'val' ? data.valLoader! : data.trainLoader;
     const r = await loop.evaluate(loader);

@@ -59,6 +59,8 @@ export async function lrFindCommand(argv: readonly string[]): Promise<number> {
   manualSeed(config.seed);
   const data = setupData(config, modelInfo(config.model));
   try {
+    // mixed precision keeps float32 master weights; the range test runs them in float32
+    if (config.precision.startsWith('mixed')) process.stderr.write(`odyssey: lr-find runs --precision ${config.precision} in float32 (its master weights' dtype)\n`);
     const model = buildModel(config, data.numClasses, data.inChannels);
     const optimizer = buildOptimizer(config, model);
     const started = performance.now();
