@@ -286,7 +286,8 @@ export class TrainingLoop {
     this.pendingBatches = 0;
     this.windowTainted = false;
     let finite = !tainted;
-    if (finite && this.gradScaler) return this.scaledStep(this.gradScaler);
+    // a disabled scaler (GradScaler({ enabled: false })) leaves the step to the usual checks
+    if (finite && this.gradScaler?.isEnabled()) return this.scaledStep(this.gradScaler);
     if (finite && this.clipValue !== null) clipGradValue(this.params(), this.clipValue);
     if (finite && this.clipNorm) {
       try {

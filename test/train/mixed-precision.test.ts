@@ -68,6 +68,26 @@ test('mixedPrecision options are checked', () => {
   assert.equal(new train.TrainingLoop({ model, optimizer, loss: ce, mixedPrecision: 'bfloat16' }).gradScaler, null);
 });
 
+test('a disabled GradScaler leaves the step to the usual checks: clipping applies, non-finite gradients follow nonFinite', async () => {
+  const { x, y } = blobs(16, 3);
+  const setup = () => { manualSeed(7); const model = mlp(); return { model, opt: new optim.SGD(model.parameters(), { lr: 0.5 }) }; };
+  const a = setup();
+  const loop1 = new train.TrainingLoop({ model: a.model, optimizer: a.opt, loss: ce, mixedPrecision: 'float16', gradScaler: new amp.GradScaler({ enabled: false }), clipGradValue: 1e-3, log: quiet });
+  await loop1.train({ epochs: 1, trainLoader: [[x, y] as const] });
+  // the manual recipe without scaling: autocast forward, backward, clip, step
+  const b = setup();
+  amp.autocast({ dtype: 'float16' }, () => ce(b.model.forward(x), y)).backward();
+  train.clipGradValue(b.model.parameters(), 1e-3);
+  b.opt.step();
+  assert.deepEqual(weightsOf(a.model), weightsOf(b.model));
+  manualSeed(7);
+  const model = mlp();
+  const loop = new train.TrainingLoop({ model, optimizer: new optim.SGD(model.parameters(), { lr: 0.5 }), loss: ce, mixedPrecision: 'float16', gradScaler: new amp.GradScaler({ enabled: false }), nonFinite: 'error', log: quiet });
+  const bad = x.clone();
+  bad.data[0] = 1e30; // the float16 cast of the input overflows: non-finite loss
+  await assert.rejects(loop.train({ epochs: 1, trainLoader: [[bad, y] as const] }), /non-finite loss or gradient/);
+});
+
 for (const precision of ['float16', 'bfloat16'] as const) {
   test(`a mixed ${precision} run interrupted mid-epoch and resumed from its checkpoint ends bit-identical (scaler state included)`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ody-amp-resume-'));
