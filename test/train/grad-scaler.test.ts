@@ -209,3 +209,17 @@ test('GradScaler.unscale: native and TypeScript backends agree bit for bit (odd 
     assert.deepEqual(results[0]!.grads, results[1]!.grads);
   }
 });
+
+test('GradScaler.unscale on a non-contiguous gradient (a transposed view) unscales every element and finds an inf in it', () => {
+  for (const bad of [false, true]) {
+    const p = new nn.Parameter(zeros([3, 2]));
+    const g = f32([[1, 2, 3], [4, bad ? Infinity : 5, 6]] as never).t();
+    assert.equal(g.isContiguous(), false);
+    p.grad = g;
+    const scaler = new amp.GradScaler({ initScale: 4 });
+    const opt = new optim.SGD([p], { lr: 1 });
+    scaler.unscale(opt);
+    assert.equal(scaler.foundInf(opt), bad);
+    assert.deepEqual(p.grad!.toArray(), [[0.25, 1], [0.5, bad ? Infinity : 1.25], [0.75, 1.5]]);
+  }
+});
