@@ -24,6 +24,12 @@ Napi::Value set_threads(const Napi::CallbackInfo& cb) {
   return Napi::Number::New(cb.Env(), num_threads());
 }
 
+// A thread-count limit for the calling JavaScript thread only (a data-parallel replica's worker).
+Napi::Value js_set_caller_threads(const Napi::CallbackInfo& cb) {
+  ody::set_caller_threads(i32(cb[0]));
+  return Napi::Number::New(cb.Env(), num_threads());
+}
+
 Napi::Value set_isa(const Napi::CallbackInfo& cb) {
   std::string name = cb[0].As<Napi::String>().Utf8Value();
   return Napi::Boolean::New(cb.Env(), select_isa(name.c_str()));
@@ -34,6 +40,7 @@ Napi::Value set_isa(const Napi::CallbackInfo& cb) {
 void register_core(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, info));
   exports.Set("setNumThreads", Napi::Function::New(env, set_threads));
+  exports.Set("setCallerThreads", Napi::Function::New(env, js_set_caller_threads));
   exports.Set("setIsa", Napi::Function::New(env, set_isa));
 }
 

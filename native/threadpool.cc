@@ -18,6 +18,7 @@ namespace ody {
 namespace {
 
 thread_local bool tl_in_parallel = false;
+thread_local int tl_caller_threads = 0;  // 0: no limit of this thread's own
 
 int default_threads() {
   if (const char* env = std::getenv("ODYSSEY_NUM_THREADS")) {
@@ -42,7 +43,22 @@ class Pool {
 
   int size() const { return int(workers_.size()) + 1; }
 
+  // The pool serves one calling thread at a time (JavaScript worker_threads may call in
+  // concurrently): true if this thread now owns it.
+  bool try_acquire() {
+    bool expected = false;
+    return busy_.compare_exchange_strong(expected, true, std::memory_order_acquire, std::memory_order_relaxed);
+  }
+  void release() { busy_.store(false, std::memory_order_release); }
+
   void resize(int threads) {
+    while (!try_acquire()) std::this_thread::yield();
+    resize_owned(threads);
+    release();
+  }
+
+ private:
+  void resize_owned(int threads) {
     int want = std::max(0, threads - 1);
     if (want == int(workers_.size())) return;
     {
@@ -57,6 +73,8 @@ class Pool {
     for (int i = 0; i < want; i++) workers_.emplace_back([this, start] { loop(start); });
   }
 
+ public:
+  // The caller must own the pool (try_acquire).
   void run(int64_t ntasks, void (*task)(void*, int64_t), void* ctx) {
     task_ = task;
     ctx_ = ctx;
@@ -131,6 +149,7 @@ class Pool {
   std::mutex m_;
   std::condition_variable cv_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> busy_{false};
   std::atomic<uint64_t> generation_{0};
   std::atomic<int64_t> next_{0};
   std::atomic<int64_t> joined_{kClosed};
@@ -151,20 +170,29 @@ Pool& pool() {
 
 }  // namespace
 
-int num_threads() { return pool().size(); }
+int num_threads() { return tl_caller_threads > 0 ? std::min(tl_caller_threads, pool().size()) : pool().size(); }
 
 void set_num_threads(int n) { pool().resize(n <= 0 ? default_threads() : std::min(n, 256)); }
+
+void set_caller_threads(int n) { tl_caller_threads = n <= 0 ? 0 : std::min(n, 256); }
+
+int caller_threads() { return tl_caller_threads; }
 
 bool in_parallel_region() { return tl_in_parallel; }
 
 void run_tasks(int64_t ntasks, void (*task)(void*, int64_t), void* ctx) {
   if (ntasks <= 0) return;
+  if (ntasks == 1 || tl_in_parallel || tl_caller_threads == 1) {
+    for (int64_t i = 0; i < ntasks; i++) task(ctx, i);
+    return;
+  }
   Pool& p = pool();
-  if (ntasks == 1 || p.size() == 1 || tl_in_parallel) {
+  if (p.size() == 1 || !p.try_acquire()) {  // busy: another JavaScript thread is using it
     for (int64_t i = 0; i < ntasks; i++) task(ctx, i);
     return;
   }
   p.run(ntasks, task, ctx);
+  p.release();
 }
 
 }  // namespace ody

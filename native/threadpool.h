@@ -7,9 +7,16 @@
 
 namespace ody {
 
+// Threads the kernels called from this thread may use: the calling thread's own limit when it has
+// one (set_caller_threads), else the pool's size.
 int num_threads();
 // n <= 0 restores the default (ODYSSEY_NUM_THREADS, else the number of cores).
 void set_num_threads(int n);
+// A limit for the calling thread only (a worker_thread running its own model replica); 0 removes
+// it. With a limit of 1 the thread's kernels run inline and never touch the shared pool. The pool
+// serves one calling thread at a time: a caller that finds it busy runs its tasks inline.
+void set_caller_threads(int n);
+int caller_threads();
 bool in_parallel_region();
 
 // Runs task(ctx, i) for i in [0, ntasks) on up to num_threads() threads. Nested calls run inline.

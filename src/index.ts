@@ -2,7 +2,7 @@
 export * from './tensor/index.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
-export { backendInfo, setBackend, setNumThreads, type BackendInfo } from './backend/index.js';
+export { backendInfo, setBackend, setNumThreads, setCallerThreads, type BackendInfo } from './backend/index.js';
 export * as io from './io/index.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';

@@ -87,6 +87,16 @@ export function setIsa(name: 'avx512' | 'avx2' | 'scalar' | 'auto'): boolean {
   return addon ? addon.setIsa(name) : false;
 }
 
+/**
+ * Native only: a kernel-thread limit for the calling JavaScript thread alone (0 removes it), so a
+ * worker_thread can run its kernels on its own thread (1) without sharing the addon's pool with
+ * the other threads. Returns the threads this thread's kernels now use.
+ */
+export function setCallerThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`setCallerThreads: expected a non-negative integer (0 = no limit), got ${n}`);
+  return addon ? addon.setCallerThreads(n) : 1;
+}
+
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`setNumThreads: expected a non-negative integer (0 = default), got ${n}`);
   nativeBackend?.setNumThreads(n);

@@ -21,6 +21,8 @@ import { reduceOverrides, type ReduceAddon } from './native-reduce.js';
 export interface CoreAddon {
   info(): { isa: string; threads: number; avx2: boolean; avx512: boolean; avx512bf16: boolean };
   setNumThreads(n: number): number;
+  /** A thread limit for the calling JavaScript thread only (0 removes it); returns its thread count. */
+  setCallerThreads(n: number): number;
   setIsa(name: string): boolean;
 }
 

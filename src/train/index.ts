@@ -12,3 +12,4 @@ export { PlotWriter, type PlotWriterOptions } from './callbacks/plot-writer.js';
 export { renderLearningCurves, renderPanels, type PanelSpec, type CurveSeries } from './plot.js';
 export { findLearningRate, steepestDescentLr, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';
 export { GradScaler, type GradScalerOptions, type GradScalerStateDict } from './grad-scaler.js';
+export { DataParallel, type DataParallelOptions, type ModuleSpec, type ShardStepResult } from './data-parallel.js';

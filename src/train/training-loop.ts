@@ -22,6 +22,7 @@ import { clipGradNorm, clipGradValue } from './clip.js';
 import { GradScaler } from './grad-scaler.js';
 import { correctTopK } from './metrics.js';
 import { castInput, combinedLoss, toLossFunction, type LossFunction } from './objective.js';
+import type { DataParallel } from './data-parallel.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { LRScheduler } from '../optim/lr-scheduler/scheduler.js';
 import { ReduceLROnPlateau } from '../optim/lr-scheduler/reduce-lr-on-plateau.js';
@@ -80,6 +81,11 @@ export interface TrainingLoopOptions {
   seed?: number;
   /** Where the loop's messages go (default console.warn). */
   log?: (message: string) => void;
+  /**
+   * Split every training batch across this DataParallel's replicas (the model here is replica 0:
+   * its optimizer, checkpoints and evaluation are the loop's). Started by train(); close() it when done.
+   */
+  dataParallel?: DataParallel | null;
 }
 
 export interface TrainOptions {
@@ -154,6 +160,7 @@ export class TrainingLoop {
   readonly mixedPrecision: AutocastDtype | null;
   /** The loss scaler (float16 mixed precision), or null. */
   readonly gradScaler: GradScaler | null;
+  readonly dataParallel: DataParallel | null;
   /** Set by a callback (EarlyStopping) to end training after the current batch or epoch. */
   stopTraining = false;
   /** Completed epochs. */
@@ -220,6 +227,9 @@ export class TrainingLoop {
     if (o.gradScaler !== undefined && o.gradScaler !== null && !(o.gradScaler instanceof GradScaler)) throw new TypeError(`TrainingLoop: expected gradScaler to be an amp.GradScaler, got ${describe(o.gradScaler)}`);
     if (o.gradScaler && this.mixedPrecision !== 'float16') throw new RangeError("TrainingLoop: gradScaler is for mixedPrecision 'float16' (bfloat16 and float32 need no loss scaling)");
     this.gradScaler = this.mixedPrecision === 'float16' ? (o.gradScaler ?? new GradScaler()) : null;
+    this.dataParallel = o.dataParallel ?? null;
+    if (this.dataParallel && (typeof this.dataParallel.forwardBackward !== 'function')) throw new TypeError(`TrainingLoop: expected dataParallel to be a train.DataParallel, got ${describe(o.dataParallel)}`);
+    if (this.dataParallel && this.mixedPrecision) throw new RangeError('TrainingLoop: dataParallel and mixedPrecision cannot be combined yet; use one of them');
     if (o.seed !== undefined) manualSeed(o.seed);
   }
 
@@ -433,6 +443,7 @@ export class TrainingLoop {
       else this.log('TrainingLoop: no checkpoint to resume from; starting afresh');
     }
     if (this.nonFinite === 'rollback' && this.checkpoints!.list().length === 0) this.saveCheckpoint(trainLoader, {});
+    if (this.dataParallel) await this.dataParallel.start(this.model, this.auxLossWeight);
     await this.emit('onTrainBegin');
     while (this.epoch < epochs && !this.stopTraining) {
       await this.runEpoch(trainLoader, valLoader ?? null);
@@ -441,6 +452,23 @@ export class TrainingLoop {
     }
     await this.emit('onTrainEnd', this.history);
     return this.history;
+  }
+
+  /** Forward and backward of one batch, here or across the data-parallel replicas: its loss and top-1 correct count. */
+  private async forwardBackward(input: Tensor, target: Tensor, epoch: number, batchIndex: number): Promise<{ lossValue: number; correct: number }> {
+    const scale = 1 / this.gradAccumulationSteps;
+    if (this.dataParallel) {
+      const seed = (Math.imul(epoch + 1, 0x27d4eb2f) + batchIndex) >>> 0;
+      const r = await this.dataParallel.forwardBackward(this.prepareInput(input), target, this.lossFn, this.auxLossWeight, scale, seed);
+      return { lossValue: r.loss, correct: r.correct };
+    }
+    const { loss, main } = this.autocast(() => this.lossOf(this.model.forward(this.prepareInput(input)) as Tensor | Tensor[], target));
+    const lossValue = loss.item();
+    if (Number.isFinite(lossValue)) {
+      const windowLoss = this.gradAccumulationSteps === 1 ? loss : loss.div(this.gradAccumulationSteps);
+      (this.gradScaler ? this.gradScaler.scale(windowLoss) : windowLoss).backward();
+    }
+    return { lossValue, correct: main.ndim === 2 ? correctTopK(main, target, 1) : 0 };
   }
 
   private async runEpoch(trainLoader: BatchSource, valLoader: BatchSource | null): Promise<void> {
@@ -454,18 +482,12 @@ export class TrainingLoop {
       const batchIndex = this.sums.batches;
       await this.emit('onBatchBegin', batchIndex);
       const n = input.shape[0] ?? 0;
-      const { loss, main } = this.autocast(() => this.lossOf(this.model.forward(this.prepareInput(input)) as Tensor | Tensor[], target));
-      const lossValue = loss.item();
-      if (Number.isFinite(lossValue)) {
-        const windowLoss = this.gradAccumulationSteps === 1 ? loss : loss.div(this.gradAccumulationSteps);
-        (this.gradScaler ? this.gradScaler.scale(windowLoss) : windowLoss).backward();
-      } else {
-        this.windowTainted = true;
-      }
+      const { lossValue, correct } = await this.forwardBackward(input, target, epoch, batchIndex);
+      if (!Number.isFinite(lossValue)) this.windowTainted = true;
       this.pendingBatches += 1;
       const stepped = this.pendingBatches === this.gradAccumulationSteps ? this.finishWindow() : false;
       this.sums.lossSum += lossValue * n;
-      this.sums.correct += main.ndim === 2 ? correctTopK(main, target, 1) : 0;
+      this.sums.correct += correct;
       this.sums.samples += n;
       this.sums.batches += 1;
       const elapsed = (performance.now() - started) / 1000;
