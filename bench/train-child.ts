@@ -4,6 +4,9 @@
 // Warm-up steps are not timed. Prints JSON: the median step in CPU time per thread and in wall
 // time, the step count, the steps' spread, and the process's peak RSS.
 //
+// With replicas > 1 the batch is split across train.DataParallel replicas (main thread + workers),
+// threads / replicas kernel threads each; the CPU time per thread then counts every replica's.
+//
 // Run by bench/train.ts: node dist/bench/train-child.js '{"model":"lenet5","threads":1,...}'
 
 import path from 'node:path';
@@ -16,11 +19,15 @@ import { Adam } from '../src/optim/index.js';
 import { manualSeed, randn } from '../src/tensor/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { TrainingLoop, type Batch } from '../src/train/training-loop.js';
+import { DataParallel } from '../src/train/data-parallel.js';
 import { median, spread, StepClock } from './steps.js';
 
 export interface TrainChildRequest {
   model: string;
+  /** Kernel threads in all (per replica: threads / replicas). */
   threads: number;
+  /** Data-parallel replicas (train.DataParallel), 1 (default): none. */
+  replicas?: number;
   batch: number;
   warmup: number;
   minSteps: number;
@@ -64,9 +71,14 @@ function peakRssMiB(): number {
 async function main(): Promise<void> {
   const req = JSON.parse(process.argv[2]!) as TrainChildRequest;
   const baseRssMiB = process.memoryUsage().rss / 2 ** 20;
-  setNumThreads(req.threads);
+  const replicas = req.replicas ?? 1;
+  if (!Number.isInteger(req.threads / replicas) || req.threads < replicas) throw new RangeError(`train-child: ${req.threads} threads do not divide among ${replicas} replicas`);
+  setNumThreads(req.threads / replicas);
   manualSeed(0);
   const model = createModel(req.model);
+  const dataParallel = replicas > 1
+    ? new DataParallel({ replicas, threadsPerReplica: req.threads / replicas, model: { module: new URL('../src/models/index.js', import.meta.url).href, export: 'createModel', args: [req.model] } })
+    : null;
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   const data = syntheticBatch(req.model, req.batch);
   const clock = new StepClock(req.threads, req.warmup);
@@ -78,7 +90,7 @@ async function main(): Promise<void> {
     },
   };
   const loop = new TrainingLoop({
-    model, optimizer, loss: new CrossEntropyLoss(),
+    model, optimizer, loss: new CrossEntropyLoss(), dataParallel,
     callbacks: [{
       onBatchEnd: (_loop, logs) => {
         clock.tick();
@@ -88,6 +100,7 @@ async function main(): Promise<void> {
     }],
   });
   await loop.train({ epochs: 1, trainLoader: source });
+  await dataParallel?.close();
   const t = clock.times;
   const result: TrainChildResult = {
     steps: t.cpuMs.length, cpuMs: median(t.cpuMs), wallMs: median(t.wallMs), spread: spread(t.cpuMs),

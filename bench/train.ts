@@ -22,6 +22,8 @@ export interface TrainBenchOptions {
   quick?: boolean;
   /** only the models whose name contains this text */
   filter?: string;
+  /** Models that also get data-parallel rows (one replica per thread, one kernel thread each) at 2+ threads. Default lenet5. */
+  dataParallelModels?: string[];
 }
 
 export interface TrainRun {
@@ -38,6 +40,8 @@ export interface TrainRun {
 export interface TrainBenchRow {
   model: string;
   threads: number;
+  /** data-parallel replicas (one kernel thread each); absent: one process-wide model on threaded kernels */
+  replicas?: number;
   ours: TrainRun | null;
   torch: TrainRun | null;
   /** ours / PyTorch images per second (CPU time): above 1 means faster than PyTorch */
@@ -79,6 +83,17 @@ export function runTrainBench(options: TrainBenchOptions = {}): TrainBenchResult
         row.wallRatio = row.ours.wallImagesPerSecond / row.torch.wallImagesPerSecond;
       }
       rows.push(row);
+      // Data parallel at the same thread count: PyTorch's row above is the reference.
+      if (threads >= 2 && (options.dataParallelModels ?? ['lenet5']).includes(model)) {
+        const dp = runBenchChild<TrainChildResult>('train-child.js', { ...req, replicas: threads } satisfies TrainChildRequest);
+        if (typeof dp === 'string') notes.add(`ours (${model}, ${threads} data-parallel replicas): ${dp}`);
+        const dpRow: TrainBenchRow = { model, threads, replicas: threads, ours: typeof dp === 'string' ? null : asRun(dp), torch: row.torch };
+        if (dpRow.ours && dpRow.torch) {
+          dpRow.ratio = dpRow.ours.imagesPerSecond / dpRow.torch.imagesPerSecond;
+          dpRow.wallRatio = dpRow.ours.wallImagesPerSecond / dpRow.torch.wallImagesPerSecond;
+        }
+        rows.push(dpRow);
+      }
     }
   }
   return { batch: BATCH, rows, notes: [...notes] };
@@ -92,13 +107,15 @@ export function formatTrainBench(r: TrainBenchResult): string {
   const pct = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(0)}%`);
   for (const row of r.rows) {
     const o = row.ours, t = row.torch;
-    lines.push(`${row.model.padEnd(12)} ${String(row.threads).padStart(3)} ${fmt.num(o?.imagesPerSecond, 1, 8)} ${fmt.num(o?.wallImagesPerSecond, 1, 8)} ` +
+    const name = row.replicas ? `${row.model} ${row.replicas}dp` : row.model;
+    lines.push(`${name.padEnd(12)} ${String(row.threads).padStart(3)} ${fmt.num(o?.imagesPerSecond, 1, 8)} ${fmt.num(o?.wallImagesPerSecond, 1, 8)} ` +
       `${fmt.num(t?.imagesPerSecond, 1, 8)} ${fmt.num(t?.wallImagesPerSecond, 1, 8)} ${(row.ratio ? `${row.ratio.toFixed(2)}x` : '-').padStart(6)} ` +
       `${(row.wallRatio ? `${row.wallRatio.toFixed(2)}x` : '-').padStart(6)} ${fmt.num(o?.maxRssMiB, 0, 9)} ${fmt.num(t?.maxRssMiB, 0, 6)} ` +
       `${`${o?.steps ?? '-'}/${t?.steps ?? '-'}`.padStart(9)} ${`${pct(o?.spread)}/${pct(t?.spread)}`.padStart(11)}`);
   }
   const first = r.rows.find((x) => x.ours && x.torch);
   if (first) lines.push(`RSS at start (library loaded, no model): ours ${first.ours!.baseRssMiB.toFixed(0)} MiB, PyTorch ${first.torch!.baseRssMiB.toFixed(0)} MiB`);
+  if (r.rows.some((x) => x.replicas)) lines.push('"<model> Ndp": data parallel, N replicas (main thread + N-1 worker_threads) of one kernel thread each on batch/N images, vs PyTorch\'s threaded row');
   lines.push('steps: timed steps ours/PyTorch; spread: median absolute deviation of the step CPU times / median');
   lines.push(...r.notes);
   return lines.join('\n');

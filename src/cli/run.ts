@@ -4,6 +4,7 @@
 // from the latest checkpoint.
 
 import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setNumThreads } from '../backend/index.js';
 import { modelInfo } from '../models/registry.js';
@@ -15,6 +16,7 @@ import { MetricsLogger } from '../train/callbacks/metrics-logger.js';
 import { PlotWriter } from '../train/callbacks/plot-writer.js';
 import { ProgressReporter } from '../train/callbacks/progress.js';
 import { TrainingInterrupted, TrainingLoop } from '../train/training-loop.js';
+import { DataParallel } from '../train/data-parallel.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { buildModel, buildOptimizer, buildScheduler, mixedPrecisionOf } from './build.js';
 import { setupData, type DataStats } from './data-setup.js';
@@ -44,10 +46,14 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   const started = performance.now();
   const err = (m: string) => process.stderr.write(`${m}\n`);
   const info = (m: string) => { if (options.verbose) err(m); };
-  setNumThreads(config.threads);
+  // Data parallel: --threads (0: all cores) shared among the replicas, at least one each.
+  const replicas = config.dataParallel ?? 1;
+  const threadsPerReplica = Math.max(1, Math.floor((config.threads > 0 ? config.threads : availableParallelism()) / replicas));
+  setNumThreads(replicas > 1 ? threadsPerReplica : config.threads);
   manualSeed(config.seed);
   const model = modelInfo(config.model);
   const data = setupData(config, model, options.stats ?? null);
+  let dataParallel: DataParallel | null = null;
   try {
     const net = buildModel(config, data.numClasses, data.inChannels);
     const optimizer = buildOptimizer(config, net);
@@ -70,6 +76,13 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     const title = `${config.model} on ${config.dataset}`;
     info(`odyssey: ${title}: ${data.train.length} training, ${data.val?.length ?? 0} validation, ${data.test.length} test images; ${data.pipeline.join(', ')}; ${config.threads === 0 ? 'all cores' : `${config.threads} thread(s)`}`);
 
+    if (replicas > 1) {
+      dataParallel = new DataParallel({
+        replicas, threadsPerReplica,
+        model: { module: new URL('../models/registry.js', import.meta.url).href, export: 'createModel', args: [config.model, { numClasses: data.numClasses, inChannels: data.inChannels }] },
+      });
+      info(`odyssey: data parallel: ${replicas} replicas of ${threadsPerReplica} kernel thread(s), ${config.batchSize / replicas} images each per batch`);
+    }
     const checkpoints = new CheckpointManager({ directory: config.checkpointDir, maxToKeep: config.maxToKeep, monitor: config.monitor, mode: config.mode, warn: err });
     const interrupt = new InterruptHandler(err);
     const callbacks = [
@@ -84,7 +97,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       callbacks, checkpoints, checkpointEverySteps: config.checkpointEvery,
       clipGradNorm: config.clipNorm ?? undefined, clipGradValue: config.clipValue ?? undefined,
       mixedPrecision: mixedPrecisionOf(config.precision),
-      log: err,
+      log: err, dataParallel,
     });
     interrupt.install(loop);
     try {
@@ -123,6 +136,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       + `${summary.epochs} epochs in ${trainSeconds.toFixed(1)} s (${summary.secondsPerEpoch.toFixed(1)} s/epoch, ${Math.round(summary.imagesPerSecond)} images/s); run directory ${config.runDir}\n`);
     return 0;
   } finally {
+    await dataParallel?.close();
     await data.close();
   }
 }

@@ -37,6 +37,8 @@ export interface TrainConfig {
   seed: number;
   threads: number;
   workers: number;
+  /** Data-parallel model replicas (1: none). */
+  dataParallel: number;
   logEvery: number;
 }
 
@@ -94,6 +96,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'resume', type: 'string', metavar: 'latest|PATH', nullable: true, help: "continue from the latest valid checkpoint of the run's checkpoint directory (with --run-dir or --checkpoint-dir; else the newest run of this model and dataset under runs/), or from a checkpoint file", defaultText: 'none' },
   { name: 'seed', type: 'int', min: 0, help: 'seed of initialisation, data order and augmentation', defaultText: '0' },
   { name: 'threads', type: 'int', min: 0, help: 'compute threads (0: all cores)', defaultText: 'lenet5: 1, other models: 0' },
+  { name: 'data-parallel', type: 'int', min: 1, help: 'model replicas training on shards of every batch (the main thread and N-1 worker threads, each on --threads / N kernel threads, at least 1); the result is the full-batch step up to float rounding', defaultText: '1' },
   { name: 'workers', type: 'int', min: 0, help: 'data-loader worker threads preparing batches ahead (0: in the main thread)', defaultText: '1' },
   { name: 'log-every', type: 'int', min: 0, help: 'metrics.csv row (and plain progress line) every N steps (0: epochs only)', defaultText: '50' },
   { name: 'config', type: 'string', metavar: 'FILE', cliOnly: true, help: 'JSON or TOML file with any of these options (kebab-case, camelCase or snake_case keys); command-line flags override it', defaultText: 'none' },
@@ -141,6 +144,7 @@ export function resolveConfig(given: Map<string, OptionValue>): TrainConfig {
   if (monitor.startsWith('val_') && valSplit === 0) throw new UsageError(`train: option --monitor ${monitor} needs a validation split; with --val-split 0 use train_loss or train_accuracy`);
   const mode = get('mode', /acc|top5/.test(monitor) ? 'max' : 'min') as 'min' | 'max';
   if (mode === 'min' && /acc|top5/.test(monitor)) throw new UsageError(`train: option --mode min with --monitor ${monitor} would keep the worst checkpoints; expected max`);
+  if (num('data-parallel', 1) > 1 && get('precision', 'float32') !== 'float32') throw new UsageError('train: option --data-parallel: the replicas exchange float32 (or float64) weights; expected --precision float32');
   const scheduler = get('scheduler', 'onecycle') as TrainConfig['scheduler'];
   const warmupEpochs = num('warmup-epochs', 0);
   const epochs = num('epochs', recipe.epochs);
@@ -174,6 +178,7 @@ export function resolveConfig(given: Map<string, OptionValue>): TrainConfig {
     seed: num('seed', 0),
     threads: num('threads', recipe.threads),
     workers: num('workers', 1),
+    dataParallel: num('data-parallel', 1),
     logEvery: num('log-every', 50),
   };
 }

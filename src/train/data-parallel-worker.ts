@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     readState(tensors, s.entries, state);
     // Dropout masks: a stream of this replica's own, fixed by the step, so a resumed run repeats it.
     manualSeed((Math.imul(c.seed | 0, 0x9e3779b1) ^ Math.imul(s.rank, 0x85ebca6b)) >>> 0);
-    for (const p of params) p.grad = null;
+    model.zeroGrad({ setToNone: false });  // in place: no fresh gradient buffers every step
     const count = c.shape.reduce((a, b) => a * b, 1);
     const input = Tensor.fromStorage(c.dtype === 'float64' ? new Float64Array(c.input, 0, count).slice() : new Float32Array(c.input, 0, count).slice(), c.dtype, c.shape);
     const target = Tensor.fromStorage(new BigInt64Array(c.target, 0, c.n).slice(), 'int64', [c.n]);
