@@ -8,7 +8,10 @@
 
 import type { Module } from '../nn/module.js';
 import { describe } from '../tensor/dtype.js';
+import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { correctTopK } from './metrics.js';
+import { combinedLoss } from './objective.js';
 
 /** Where a worker finds a constructor or factory: `await import(module)[export](...args)`. */
 export interface ModuleSpec {
@@ -83,8 +86,38 @@ export function readState(tensors: [string, Tensor][], entries: StateEntry[], sr
   }
 }
 
-// Control words, one Int32Array per worker: the main thread bumps REQUEST after posting a
-// command on the worker's port; the worker bumps REPLY after posting its answer.
+/**
+ * One replica's shard of a step, the same code wherever it runs (a worker, or the main thread
+ * computing a shard a worker was too late to claim), so the result does not depend on who ran it:
+ * the replica's own dropout stream, gradients zeroed in place, the loss x `weight` backward, and
+ * the gradients copied into `grads` (the layout of stateLayout's parameters).
+ */
+export function shardStep(
+  model: Module, lossFn: (o: Tensor, t: Tensor) => Tensor, auxLossWeight: number, entries: StateEntry[],
+  input: Tensor, target: Tensor, weight: number, seed: number, rank: number, grads: Float64Array,
+): { loss: number; correct: number } {
+  manualSeed((Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(rank, 0x85ebca6b)) >>> 0);
+  model.zeroGrad({ setToNone: false });
+  model.train();
+  const { loss, main } = combinedLoss(lossFn, auxLossWeight, model.forward(input) as Tensor | Tensor[], target, 'DataParallel');
+  const value = loss.item();
+  if (Number.isFinite(value)) loss.mul(weight).backward();
+  const params = model.parameters();
+  for (let k = 0; k < params.length; k++) {
+    const e = entries[k]!, g = params[k]!.grad;
+    if (!g) { grads.fill(0, e.offset, e.offset + e.numel); continue; }
+    const gc = g.contiguous(), d = gc.data as Float32Array | Float64Array, o = gc.offset;
+    for (let i = 0; i < e.numel; i++) grads[e.offset + i] = d[o + i]!;
+  }
+  return { loss: value, correct: main.ndim === 2 ? correctTopK(main, target, 1) : 0 };
+}
+
+// Control words, one Int32Array per worker. The main thread posts a numbered command on the
+// worker's port and stores its number in REQUEST; the worker stores it in REPLY once its answer
+// is posted. A step is also offered in OPEN: the worker, or the main thread once done with its own
+// shard, takes it by swapping OPEN from the step's number to 0; a worker that finds it taken skips
+// it silently (the main thread computed it, exactly as the worker would have).
 export const REQUEST = 0;
 export const REPLY = 1;
-export const CONTROL_WORDS = 2;
+export const OPEN = 2;
+export const CONTROL_WORDS = 3;

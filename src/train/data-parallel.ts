@@ -18,7 +18,8 @@ import { describe } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { correctTopK } from './metrics.js';
 import { combinedLoss } from './objective.js';
-import { checkSpec, CONTROL_WORDS, REPLY, REQUEST, stateLayout, stateTensors, writeState, type ModuleSpec, type StateEntry } from './data-parallel-shared.js';
+import { defaultGenerator } from '../tensor/random.js';
+import { checkSpec, CONTROL_WORDS, OPEN, REPLY, REQUEST, shardStep, stateLayout, stateTensors, writeState, type ModuleSpec, type StateEntry } from './data-parallel-shared.js';
 import type { Command, Reply } from './data-parallel-worker.js';
 
 export type { ModuleSpec };
@@ -34,6 +35,14 @@ export interface DataParallelOptions {
   threadsPerReplica?: number;
   /** A step (or the start) that takes longer than this fails with an Error. Default 600 s. */
   timeoutMs?: number;
+  /**
+   * Who computes a worker's shard. 'auto' (default): the worker, unless the main thread finishes
+   * its own shard before the worker has started that one (a busy machine that has not scheduled
+   * the worker's thread yet), in which case the main thread does it, with the same result.
+   * 'never': always the worker. 'always': the main thread computes every shard (one thread, the
+   * data-parallel arithmetic: for checks).
+   */
+  steal?: 'auto' | 'never' | 'always';
 }
 
 export interface ShardStepResult {
@@ -52,6 +61,7 @@ export class DataParallel {
   readonly replicas: number;
   readonly threadsPerReplica: number;
   readonly timeoutMs: number;
+  readonly steal: 'auto' | 'never' | 'always';
   private readonly modelSpec: ModuleSpec;
   private readonly lossSpec: ModuleSpec;
   private workers: Replica[] = [];
@@ -60,6 +70,7 @@ export class DataParallel {
   private entries: StateEntry[] = [];
   private state: Float64Array | null = null;
   private seq = 0;
+  private scratch: (Tensor | null)[] | null = null;
   private failure: Error | null = null;
   private closed = false;
 
@@ -73,6 +84,8 @@ export class DataParallel {
     if (!Number.isInteger(this.threadsPerReplica) || this.threadsPerReplica < 1) throw new RangeError(`DataParallel: threadsPerReplica must be a positive integer, got ${describe(o.threadsPerReplica)}`);
     this.timeoutMs = o.timeoutMs ?? 600_000;
     if (!(this.timeoutMs > 0)) throw new RangeError(`DataParallel: timeoutMs must be positive, got ${describe(o.timeoutMs)}`);
+    this.steal = o.steal ?? 'auto';
+    if (!['auto', 'never', 'always'].includes(this.steal)) throw new RangeError(`DataParallel: steal must be 'auto', 'never' or 'always', got ${describe(o.steal)}`);
   }
 
   get started(): boolean { return this.model !== null; }
@@ -143,13 +156,16 @@ export class DataParallel {
     const n = input.shape[0] ?? 0;
     const bounds = (r: number) => Math.floor((n * r) / this.replicas);
     writeState(this.tensors, this.entries, this.state!);
-    const seq = ++this.seq;
-    const active: Replica[] = [];
+    const shards: { w: Replica; rank: number; b: number; e: number; weight: number; q: number }[] = [];
     for (let r = 1; r < this.replicas; r++) {
       const w = this.workers[r - 1]!, b = bounds(r), e = bounds(r + 1);
       if (e <= b) continue;
-      this.send(w, this.shardCommand(w, input, target, b, e, (scale * (e - b)) / n, seed));
-      active.push(w);
+      const q = ++this.seq, weight = (scale * (e - b)) / n;
+      if (this.steal !== 'always') {
+        Atomics.store(w.control, OPEN, q);
+        this.send(w, this.shardCommand(w, q, input, target, b, e, weight, seed));
+      }
+      shards.push({ w, rank: r, b, e, weight, q });
     }
     let loss = 0, correct = 0;
     const n0 = bounds(1);
@@ -161,15 +177,50 @@ export class DataParallel {
       loss += (value * n0) / n;
       correct += main.ndim === 2 ? correctTopK(main, t, 1) : 0;
     }
-    for (const w of active) {
-      const reply = await this.receive(w, seq);
-      if (!reply.ok) throw this.fail(new Error(`DataParallel: replica ${this.workers.indexOf(w) + 1} failed: ${reply.error}`));
-      const rank = this.workers.indexOf(w) + 1;
-      loss += (reply.loss! * (bounds(rank + 1) - bounds(rank))) / n;
-      correct += reply.correct!;
+    // In rank order, so the sums do not depend on who computed which shard.
+    for (const sh of shards) {
+      let r: { loss: number; correct: number };
+      if (sh.w.dead) throw this.fail(new Error(`DataParallel: replica ${sh.rank} ${sh.w.dead}`));
+      if (this.steal === 'always' || (this.steal === 'auto' && Atomics.compareExchange(sh.w.control, OPEN, sh.q, 0) === sh.q)) {
+        // The worker has not started it (on a busy machine its thread may not even be scheduled yet): do it here.
+        r = this.stolenShard(input, target, sh.b, sh.e, sh.weight, seed, sh.rank, sh.w.grads, lossFn, auxLossWeight);
+        this.stolen += 1;
+      } else {
+        const reply = await this.receive(sh.w, sh.q);
+        if (!reply.ok) throw this.fail(new Error(`DataParallel: replica ${sh.rank} failed: ${reply.error}`));
+        r = { loss: reply.loss!, correct: reply.correct! };
+      }
+      loss += (r.loss * (sh.e - sh.b)) / n;
+      correct += r.correct;
     }
-    if (Number.isFinite(loss)) this.addGrads(active);
+    if (Number.isFinite(loss)) this.addGrads(shards.map((sh) => sh.w));
     return { loss, correct };
+  }
+
+  /** Shards the main thread computed because their worker had not taken them yet (since start). */
+  stolen = 0;
+
+  /**
+   * A worker's shard, computed on the main thread exactly as the worker would (shardStep), into the
+   * worker's gradient buffer; the main model's gradients, batch-norm buffers and random generator
+   * are put back afterwards.
+   */
+  private stolenShard(input: Tensor, target: Tensor, b: number, e: number, weight: number, seed: number, rank: number, grads: Float64Array,
+    lossFn: (o: Tensor, t: Tensor) => Tensor, auxLossWeight: number): { loss: number; correct: number } {
+    const model = this.model!;
+    const params = model.parameters();
+    const own = params.map((p) => p.grad);
+    const buffers = model.buffers().filter((t) => t !== null).map((t) => [t, t.data.slice(t.offset, t.offset + t.numel())] as const);
+    const generator = defaultGenerator().getState();
+    if (!this.scratch) this.scratch = params.map(() => null);
+    params.forEach((p, k) => { p.grad = this.scratch![k]!; });
+    try {
+      return shardStep(model, lossFn, auxLossWeight, this.entries, input.narrow(0, b, e - b).contiguous(), target.narrow(0, b, e - b).contiguous(), weight, seed, rank, grads);
+    } finally {
+      params.forEach((p, k) => { this.scratch![k] = p.grad; p.grad = own[k]!; });
+      for (const [t, saved] of buffers) (t.data as { set(a: ArrayLike<unknown>, o: number): void }).set(saved, t.offset);
+      defaultGenerator().setState(generator);
+    }
   }
 
   /** Each worker replica's current state (parameters then buffers, as float64), for tests and checks. */
@@ -177,9 +228,9 @@ export class DataParallel {
     if (!this.model) throw new Error('DataParallel: start(model) first');
     const out: Float64Array[] = [];
     for (const w of this.workers) {
-      const seq = ++this.seq;
-      this.send(w, { cmd: 'state' });
-      const reply = await this.receive(w, seq);
+      const q = ++this.seq;
+      this.send(w, { cmd: 'state', q });
+      const reply = await this.receive(w, q);
       if (!reply.ok) throw this.fail(new Error(`DataParallel: replica ${this.workers.indexOf(w) + 1} failed: ${reply.error}`));
       out.push(reply.state!);
     }
@@ -196,8 +247,9 @@ export class DataParallel {
       if (w.dead) return;
       const exited = new Promise<void>((resolve) => w.worker.once('exit', () => resolve()));
       try {
-        w.port.postMessage({ cmd: 'exit' } satisfies Command);
-        Atomics.add(w.control, REQUEST, 1);
+        const q = ++this.seq;
+        w.port.postMessage({ cmd: 'exit', q } satisfies Command);
+        Atomics.store(w.control, REQUEST, q);
         Atomics.notify(w.control, REQUEST);
       } catch { /* already gone */ }
       const timer = setTimeout(() => void w.worker.terminate(), 1000);
@@ -209,7 +261,7 @@ export class DataParallel {
     this.model = null;
   }
 
-  private shardCommand(w: Replica, input: Tensor, target: Tensor, b: number, e: number, weight: number, seed: number): Command {
+  private shardCommand(w: Replica, q: number, input: Tensor, target: Tensor, b: number, e: number, weight: number, seed: number): Command {
     const x = input.narrow(0, b, e - b).contiguous(), t = target.narrow(0, b, e - b).contiguous();
     const dtype = input.dtype as 'float32' | 'float64';
     const xBytes = x.numel() * (dtype === 'float64' ? 8 : 4), tBytes = 8 * (e - b);
@@ -218,20 +270,20 @@ export class DataParallel {
     const xs = x.data as Float32Array | Float64Array;
     (dtype === 'float64' ? new Float64Array(w.input, 0, x.numel()) : new Float32Array(w.input, 0, x.numel())).set(xs.subarray(x.offset, x.offset + x.numel()));
     new BigInt64Array(w.target, 0, e - b).set((t.data as BigInt64Array).subarray(t.offset, t.offset + (e - b)));
-    return { cmd: 'step', n: e - b, shape: [...x.shape], dtype, weight, seed, input: w.input, target: w.target };
+    return { cmd: 'step', q, n: e - b, shape: [...x.shape], dtype, weight, seed, input: w.input, target: w.target };
   }
 
   private send(w: Replica, c: Command): void {
     if (w.dead) throw this.fail(new Error(`DataParallel: replica ${this.workers.indexOf(w) + 1} ${w.dead}`));
     w.port.postMessage(c);
-    Atomics.add(w.control, REQUEST, 1);
+    Atomics.store(w.control, REQUEST, c.q);
     Atomics.notify(w.control, REQUEST);
   }
 
-  /** Waits for the worker's reply to command `seq`: briefly blocking (the usual case), then yielding to the event loop so a dead worker is noticed. */
+  /** Waits for the worker's reply to command `seq`. */
   private async receive(w: Replica, seq: number): Promise<Reply> {
     const started = Date.now();
-    const expected = Atomics.load(w.control, REQUEST);
+    const expected = seq;
     // The worker is unref'd; while we wait on it, it must keep the event loop (its exit event) alive.
     w.worker.ref();
     try {

@@ -69,7 +69,7 @@ for (const threads of [1, 2]) test(`data-parallel float32 CNN (native kernels in
   manualSeed(1);
   const init = smallCnn();
   const models: nn.Module[] = [];
-  const dp = new train.DataParallel({ replicas: 2, model: spec('smallCnn'), threadsPerReplica: threads });
+  const dp = new train.DataParallel({ replicas: 2, model: spec('smallCnn'), threadsPerReplica: threads, steal: 'never' });
   try {
     for (const parallel of [null, dp]) {
       const model = smallCnn();
@@ -93,12 +93,43 @@ for (const threads of [1, 2]) test(`data-parallel float32 CNN (native kernels in
   }
 });
 
+test('who computes a shard does not change the result: steal never, always and auto give bit-identical training (batch norm, dropout, 3 replicas)', async () => {
+  const g = new Generator(7);
+  const n = 40, xs = new Float32Array(n * 64);
+  g.fillNormal(xs as unknown as Float64Array, 0, 1);
+  const x = Tensor.fromStorage(xs, 'float32', [n, 1, 8, 8]);
+  const y = tensor(Array.from({ length: n }, (_, i) => i % 3));
+  const { bnDropoutCnn } = await import(FIXTURES) as { bnDropoutCnn: () => nn.Module };
+  manualSeed(4);
+  const init = bnDropoutCnn();
+  const results: Record<string, number[]>[] = [];
+  for (const steal of ['never', 'always', 'auto'] as const) {
+    const dp = new train.DataParallel({ replicas: 3, model: spec('bnDropoutCnn'), steal });
+    try {
+      manualSeed(9);
+      const model = bnDropoutCnn();
+      model.loadStateDict(init.stateDict());
+      const loop = new train.TrainingLoop({ model, optimizer: new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), loss: new nn.CrossEntropyLoss(), log: quiet, dataParallel: dp });
+      await loop.train({ epochs: 3, trainLoader: new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 20, shuffle: true, seed: 3 }) });
+      if (steal === 'always') assert.equal(dp.stolen, 3 * 2 * 2, 'every worker shard computed on the main thread');
+      if (steal === 'never') assert.equal(dp.stolen, 0);
+      results.push(weightsOf(model));
+    } finally {
+      await dp.close();
+    }
+  }
+  assert.ok(results[0]!['1.running_mean']!.some((v) => v !== 0), 'running statistics were updated');
+  assert.deepEqual(results[1], results[0], "steal 'always' vs 'never'");
+  assert.deepEqual(results[2], results[0], "steal 'auto' vs 'never'");
+});
+
 for (const [how, message] of [['throw', /replica 1 failed: Error: forward failed on purpose/], ['exit', /replica 1 exited with code 3/], ['hang', /replica 1 did not answer within 1500 ms/], ['construct', /replica 1 failed to start: .*construction failed on purpose/]] as const) {
   test(`a worker that fails (${how}) rejects train() with a clear Error, without hanging`, async () => {
     manualSeed(2);
     const { Faulty } = await import(FIXTURES) as { Faulty: new (how: string) => nn.Module };
     const model = new Faulty(how);
-    const dp = new train.DataParallel({ replicas: 2, model: spec('Faulty', how), timeoutMs: 1500 });
+    // steal 'never': the worker itself must run every shard, or the main thread could take them all.
+    const dp = new train.DataParallel({ replicas: 2, model: spec('Faulty', how), timeoutMs: 1500, steal: 'never' });
     const loop = new train.TrainingLoop({ model, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), loss: new nn.CrossEntropyLoss(), log: quiet, dataParallel: dp });
     const started = Date.now();
     try {
