@@ -72,7 +72,7 @@ export function writeState(tensors: [string, Tensor][], entries: StateEntry[], o
     const t = tensors[k]![1], e = entries[k]!;
     const src = t.data, o = t.offset;
     if (src instanceof BigInt64Array) for (let i = 0; i < e.numel; i++) out[e.offset + i] = Number(src[o + i]!);
-    else for (let i = 0; i < e.numel; i++) out[e.offset + i] = src[o + i]!;
+    else out.set(src.subarray(o, o + e.numel), e.offset);  // converting copy in C++, not a JS loop
   }
 }
 
@@ -82,7 +82,7 @@ export function readState(tensors: [string, Tensor][], entries: StateEntry[], sr
     const t = tensors[k]![1], e = entries[k]!;
     const dst = t.data, o = t.offset;
     if (dst instanceof BigInt64Array) for (let i = 0; i < e.numel; i++) dst[o + i] = BigInt(src[e.offset + i]!);
-    else for (let i = 0; i < e.numel; i++) dst[o + i] = src[e.offset + i]!;
+    else dst.set(src.subarray(e.offset, e.offset + e.numel), o);
   }
 }
 
@@ -107,7 +107,7 @@ export function shardStep(
     const e = entries[k]!, g = params[k]!.grad;
     if (!g) { grads.fill(0, e.offset, e.offset + e.numel); continue; }
     const gc = g.contiguous(), d = gc.data as Float32Array | Float64Array, o = gc.offset;
-    for (let i = 0; i < e.numel; i++) grads[e.offset + i] = d[o + i]!;
+    grads.set(d.subarray(o, o + e.numel), e.offset);
   }
   return { loss: value, correct: main.ndim === 2 ? correctTopK(main, target, 1) : 0 };
 }
