@@ -17,7 +17,7 @@ import { combinedLoss } from './objective.js';
 export interface ModuleSpec {
   /** A module specifier the worker can import: a package name, an absolute path or a file: URL. */
   module: string;
-  /** The export: a class (called with new) or a factory function. */
+  /** The export: a class (called with new) or a factory function; a dotted path reaches into namespaces ('models.createModel'). */
   export: string;
   /** Arguments (structured-cloneable). */
   args?: unknown[];
@@ -34,7 +34,8 @@ export function checkSpec(spec: unknown, what: string): ModuleSpec {
 /** Imports a spec's export and calls it (with new for a class). */
 export async function construct(spec: ModuleSpec, what: string): Promise<unknown> {
   const mod = (await import(spec.module)) as Record<string, unknown>;
-  const f = mod[spec.export];
+  // A dotted path reaches into namespaces: 'models.createModel' of 'ml-odyssey'.
+  const f = spec.export.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], mod);
   if (typeof f !== 'function') throw new TypeError(`DataParallel: ${what}: ${spec.module} has no function or class export '${spec.export}'`);
   const args = spec.args ?? [];
   return /^class[\s{]/.test(Function.prototype.toString.call(f)) ? new (f as new (...a: unknown[]) => unknown)(...args) : (f as (...a: unknown[]) => unknown)(...args);

@@ -194,6 +194,8 @@ test('workers never keep node alive: a script that forgets close() exits', () =>
     const model = new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 3)).to('float64');
     const dp = new train.DataParallel({ replicas: 3, model: { module: ${JSON.stringify(FIXTURES)}, export: 'mlp64' } });
     await dp.start(model);
+    const zoo = new train.DataParallel({ replicas: 2, model: { module: ${JSON.stringify(index)}, export: 'models.createModel', args: ['lenet5'] } });
+    await zoo.start((await import(${JSON.stringify(index)})).models.lenet5());
     const r = await dp.forwardBackward(tensor([[1, 2], [3, 4], [5, 6]]).to('float64'), tensor([0, 1, 2]), (o, t) => nn.F.crossEntropy(o, t), 0, 1, 0);
     console.log('loss', r.loss.toFixed(3));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
