@@ -116,8 +116,10 @@ export class DataParallel {
       const worker = new Worker(WORKER_URL, {
         workerData: { rank, port: port2, control, state: stateBuf, grads, model: this.modelSpec, loss: this.lossSpec, threads: this.threadsPerReplica, auxLossWeight, entries: this.entries },
         transferList: [port2],
-        // Flags for the main script (node --input-type=module -e ...) do not apply to the worker's file.
-        execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+        // Workers inherit node's flags, but --input-type (node --input-type=module -e ...) is for the
+        // main script and fails a worker's file; passing a list at all would be checked against the
+        // flags a worker may set, which V8 flags (--trace-gc, --max-old-space-size) are not.
+        ...(process.execArgv.some((a) => a.startsWith('--input-type')) ? { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) } : {}),
       });
       const r: Replica = { worker, port: port1, control: new Int32Array(control), grads: new Float64Array(grads), input: null, target: null, dead: null };
       this.workers.push(r);
