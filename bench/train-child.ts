@@ -48,6 +48,8 @@ export interface TrainChildResult {
   baseRssMiB: number;
   firstLoss: number;
   lastLoss: number;
+  /** data parallel: the fraction of worker shards the main thread computed (their worker had not started them) */
+  stolenFraction?: number;
 }
 
 /** A fixed batch: random images and classes 0..9 in turn. */
@@ -100,11 +102,12 @@ async function main(): Promise<void> {
     }],
   });
   await loop.train({ epochs: 1, trainLoader: source });
+  const stolenFraction = dataParallel ? dataParallel.stolen / (losses.length * (replicas - 1)) : undefined;
   await dataParallel?.close();
   const t = clock.times;
   const result: TrainChildResult = {
     steps: t.cpuMs.length, cpuMs: median(t.cpuMs), wallMs: median(t.wallMs), spread: spread(t.cpuMs),
-    maxRssMiB: peakRssMiB(), baseRssMiB, firstLoss: losses[0]!, lastLoss: losses[losses.length - 1]!,
+    maxRssMiB: peakRssMiB(), baseRssMiB, firstLoss: losses[0]!, lastLoss: losses[losses.length - 1]!, stolenFraction,
   };
   process.stdout.write(JSON.stringify(result));
 }

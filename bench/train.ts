@@ -35,6 +35,8 @@ export interface TrainRun {
   spread: number;
   maxRssMiB: number;
   baseRssMiB: number;
+  /** data parallel: fraction of worker shards the main thread computed itself */
+  stolenFraction?: number;
 }
 
 export interface TrainBenchRow {
@@ -61,6 +63,7 @@ function asRun(r: TrainChildResult): TrainRun {
   return {
     steps: r.steps, imagesPerSecond: (BATCH * 1e3) / r.cpuMs, wallImagesPerSecond: (BATCH * 1e3) / r.wallMs,
     cpuMs: r.cpuMs, wallMs: r.wallMs, spread: r.spread, maxRssMiB: r.maxRssMiB, baseRssMiB: r.baseRssMiB,
+    ...(r.stolenFraction !== undefined ? { stolenFraction: r.stolenFraction } : {}),
   };
 }
 
@@ -115,7 +118,10 @@ export function formatTrainBench(r: TrainBenchResult): string {
   }
   const first = r.rows.find((x) => x.ours && x.torch);
   if (first) lines.push(`RSS at start (library loaded, no model): ours ${first.ours!.baseRssMiB.toFixed(0)} MiB, PyTorch ${first.torch!.baseRssMiB.toFixed(0)} MiB`);
-  if (r.rows.some((x) => x.replicas)) lines.push('"<model> Ndp": data parallel, N replicas (main thread + N-1 worker_threads) of one kernel thread each on batch/N images, vs PyTorch\'s threaded row');
+  for (const x of r.rows.filter((row) => row.replicas && row.ours)) {
+    lines.push(`"${x.model} ${x.replicas}dp": data parallel, ${x.replicas} replicas (main thread + worker_threads) of one kernel thread each on batch/${x.replicas} images, vs PyTorch's ${x.threads}-thread row; `
+      + `the main thread computed ${(100 * (x.ours!.stolenFraction ?? 0)).toFixed(0)}% of the workers' shards (their thread not yet running: a busy machine)`);
+  }
   lines.push('steps: timed steps ours/PyTorch; spread: median absolute deviation of the step CPU times / median');
   lines.push(...r.notes);
   return lines.join('\n');
