@@ -53,8 +53,8 @@ class Pool {
 
   void resize(int threads) {
     while (!try_acquire()) std::this_thread::yield();
+    struct Owned { Pool* p; ~Owned() { p->release(); } } owned{this};
     resize_owned(threads);
-    release();
   }
 
  private:
@@ -191,8 +191,8 @@ void run_tasks(int64_t ntasks, void (*task)(void*, int64_t), void* ctx) {
     for (int64_t i = 0; i < ntasks; i++) task(ctx, i);
     return;
   }
+  struct Owned { Pool& p; ~Owned() { p.release(); } } owned{p};  // released on every way out
   p.run(ntasks, task, ctx);
-  p.release();
 }
 
 }  // namespace ody
