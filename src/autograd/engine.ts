@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { FunctionNode, Node } from './graph.js';
 import { noGrad } from './grad-mode.js';
 import { PendingGrads } from './pending-grads.js';
+import { recycleStorage, withRecycling } from '../tensor/buffer-pool.js';
 
 export interface BackwardOptions {
   /** Keep what backward needs so it can run again through the same graph. */
@@ -16,7 +17,7 @@ export interface BackwardOptions {
 export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOptions = {}): void {
   const start = root.gradFn ?? (root.requiresGrad ? root._accumulator() : null);
   if (!start) return;
-  noGrad(() => {
+  withRecycling(() => noGrad(() => {
     // Count, for each node, how many edges from the reachable graph point at it.
     const pending = new Map<Node, number>();
     const stack: Node[] = [start];
@@ -56,8 +57,11 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
         pending.set(child, left);
         if (left === 0) ready.push(child);
       }
+      // An owned gradient the node consumed without passing its memory on is dead: reuse it
+      // (only if this backward allocated it, see tensor/buffer-pool.ts).
+      if (grad && free && !grads.holds(grad.storage)) recycleStorage(grad.storage);
     }
-  });
+  }));
 }
 
 function checkGrads(node: FunctionNode, outs: readonly (Tensor | null | undefined)[]): void {

@@ -7,7 +7,9 @@ import { isGradEnabled } from './grad-mode.js';
 
 /**
  * Gradients for the op's inputs from the gradient of its output. `gradIsFree`: the engine holds
- * the only reference to grad's memory, so the function may write its result there.
+ * the only reference to grad's memory, so the function may write its result there. A backward
+ * function returns fresh tensors or views of grad and keeps no reference to grad or to what it
+ * returns: the engine reuses the memory of gradients it has delivered (autograd/pending-grads.ts).
  */
 export type BackwardFn = (grad: Tensor, gradIsFree: boolean) => readonly (Tensor | null | undefined)[];
 

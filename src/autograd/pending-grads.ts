@@ -52,6 +52,11 @@ export class PendingGrads {
     this.hold(sum);
   }
 
+  /** Whether a pending gradient refers to this memory. */
+  holds(storage: Storage): boolean {
+    return this.holders.has(storage);
+  }
+
   /** Takes the node's gradient out, with whether the node may overwrite its memory. */
   take(node: Node): { grad: Tensor | undefined; free: boolean } {
     const grad = this.grads.get(node);

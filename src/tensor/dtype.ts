@@ -2,6 +2,8 @@
 // float16 and bfloat16 are stored as their 16-bit patterns in Uint16Array; arithmetic on them is
 // done in float32 and rounded once at the end. bool is stored as 0/1 bytes.
 
+import { noteAllocated, takeBuffer } from './buffer-pool.js';
+
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'uint8' | 'bool';
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'];
@@ -101,7 +103,13 @@ export function allocateUninitialized(dtype: DType, n: number): StorageArray {
   const bytes = n * info.bytes;
   if (bytes <= SLAB_MAX_BYTES) return fromSlab(info, n, bytes);
   if (bytes < UNINITIALIZED_MIN_BYTES) return allocate(dtype, n);
+  const recycled = takeBuffer(bytes);
+  if (recycled) {
+    noteAllocated(recycled);
+    return new info.array(recycled, 0, n);
+  }
   const buf = Buffer.allocUnsafeSlow(bytes);
+  noteAllocated(buf.buffer as ArrayBuffer);
   return new info.array(buf.buffer as ArrayBuffer, buf.byteOffset, n);
 }
 

@@ -6,7 +6,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cat, tensor } from '../../src/index.js';
+import { cat, randn, tensor } from '../../src/index.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { pooledByteCount } from '../../src/tensor/buffer-pool.js';
+import { record } from '../../src/autograd/graph.js';
 import { assertTensorClose } from '../helpers.js';
 
 const f32 = (v: number[], requiresGrad = false) => tensor(v, { dtype: 'float32', requiresGrad });
@@ -72,4 +75,88 @@ test('backward twice through a retained graph gives the same gradients (nothing 
   assertTensorClose(x.grad!, [0, 4, 4]);
   z.backward();
   assertTensorClose(x.grad!, [0, 8, 8]);
+});
+
+test('the memory of a gradient backward has consumed is reused by the next allocation of its size', () => {
+  const x = randn([256, 256], { requiresGrad: true });
+  const before = pooledByteCount();
+  x.mul(2).relu().mul(3).sum().backward();
+  const bytes = 256 * 256 * 4;
+  assert.ok(pooledByteCount() >= before + bytes, `pooled ${pooledByteCount() - before} bytes, expected at least ${bytes}`);
+  const held = pooledByteCount();
+  const t = Tensor.uninitialized([256, 256]);
+  assert.equal(pooledByteCount(), held - bytes, 'the allocation took a pooled buffer');
+  t.fill_(1);
+  assert.equal(t.sum().item(), 256 * 256);
+  // the gradient itself lives in memory of its own
+  assertTensorClose(x.grad!, x.detach().gt(0).float().mul(6).toFloat32Array());
+});
+
+test('only gradient memory allocated by the running backward is recycled, never memory a backward function returns from elsewhere', () => {
+  const n = 128 * 128;
+  const outside = randn([128, 128]); // memory from before backward, handed out as a gradient below
+  const keep = outside.toFloat32Array();
+  const x = randn([128, 128], { requiresGrad: true });
+  // y = x, with a backward that returns `outside` itself as x's gradient: the engine owns that
+  // gradient as far as its counts go, but did not allocate it, so it must not reuse its memory
+  const y = record(x.detach().mul(1), 'leak', [x], () => [outside]);
+  y.mul(2).relu().sum().backward();
+  // take every pooled buffer of this size and overwrite it: `outside` must not be among them
+  for (let i = 0; i < 8; i++) Tensor.uninitialized([128, 128]).fill_(-1);
+  assert.deepEqual(outside.toFloat32Array(), keep, 'the returned tensor kept its values');
+  assert.deepEqual(x.grad!.toFloat32Array(), keep);
+  assert.equal(n, keep.length);
+});
+
+test('recycled memory never reaches a gradient kept after backward (leaf .grad, retainGrad, retainGraph)', () => {
+  const x = randn([256, 256], { requiresGrad: true });
+  const h = x.mul(3);
+  h.retainGrad();
+  const out = h.relu().mul(2).sum();
+  out.backward({ retainGraph: true });
+  const gx = x.grad!.toFloat32Array(), gh = h.grad!.toFloat32Array();
+  for (let i = 0; i < 8; i++) Tensor.uninitialized([256, 256]).fill_(NaN);
+  assert.deepEqual(x.grad!.toFloat32Array(), gx);
+  assert.deepEqual(h.grad!.toFloat32Array(), gh);
+  x.grad = null;
+  out.backward();
+  assert.deepEqual(x.grad!.toFloat32Array(), gx, 'a second backward through the retained graph');
+});
+
+test('gradients through a branching graph match the hand-derived ones, step after step, while recycled memory is overwritten', () => {
+  // y = sum((relu(x * a) + relu(x * b) * x) * c): every buffer is 64 KB, large enough to be
+  // recycled, and the add's dense gradient goes to both branches
+  const n = 128;
+  const x = randn([n, n], { requiresGrad: true });
+  const a = randn([n, n]), b = randn([n, n]), c = randn([n, n]);
+  const held: { t: Tensor; values: Float32Array }[] = []; // gradients a user keeps from earlier steps
+  for (let step = 0; step < 3; step++) {
+    x.grad = null;
+    const h1 = x.mul(a), h2 = x.mul(b);
+    h1.retainGrad();
+    const r2 = h2.relu();
+    r2.retainGrad();
+    const y = h1.relu().add(r2.mul(x)).mul(c).sum();
+    y.backward({ retainGraph: true });
+    const xs = x.detach().toFloat32Array(), as = a.toFloat32Array(), bs = b.toFloat32Array(), cs = c.toFloat32Array();
+    const want = new Float32Array(n * n), wantH1 = new Float32Array(n * n), wantR2 = new Float32Array(n * n);
+    for (let i = 0; i < n * n; i++) {
+      const p1 = xs[i]! * as[i]!, p2 = xs[i]! * bs[i]!;
+      wantH1[i] = p1 > 0 ? cs[i]! : 0;
+      wantR2[i] = cs[i]! * xs[i]!;
+      want[i] = cs[i]! * ((p1 > 0 ? as[i]! : 0) + (p2 > 0 ? 2 * p2 : 0));
+    }
+    assertTensorClose(x.grad!, want);
+    assertTensorClose(h1.grad!, wantH1);
+    assertTensorClose(r2.grad!, wantR2);
+    held.push({ t: x.grad!, values: x.grad!.toFloat32Array() }, { t: h1.grad!, values: h1.grad!.toFloat32Array() }, { t: r2.grad!, values: r2.grad!.toFloat32Array() });
+    // a second backward through the retained graph adds the same gradient again
+    y.backward();
+    assertTensorClose(x.grad!, want.map((v) => 2 * v));
+    held.pop(); held.pop(); held.pop();
+    x.grad = x.grad!.detach().clone(); // keep a copy, then let later steps allocate freely
+    held.push({ t: x.grad, values: x.grad.toFloat32Array() });
+    for (let i = 0; i < 16; i++) Tensor.uninitialized([n, n]).fill_(NaN);
+    for (const h of held) assert.deepEqual(h.t.toFloat32Array(), h.values, 'a gradient the user holds kept its values');
+  }
 });
