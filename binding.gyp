@@ -32,6 +32,7 @@
         "native/conv/conv.cc",
         "native/conv/depthwise.cc",
         "native/conv/conv_wide.cc",
+        "native/conv/winograd.cc",
         "native/bind_conv.cc",
         "native/bind_bench.cc",
         "native/bind_optim.cc",

@@ -1,5 +1,6 @@
 // Bindings for float32 conv2d (driver in conv/conv.cc).
 #include "conv/conv.h"
+#include "conv/winograd.h"
 #include "napi_util.h"
 
 namespace ody {
@@ -31,12 +32,18 @@ Napi::Value backward_weight(const Napi::CallbackInfo& cb) {
   return cb.Env().Undefined();
 }
 
+// setConvAlgo('auto' | 'winograd' | 'gemm'): which path 3x3 stride-1 convolutions take (for tests)
+Napi::Value set_conv_algo(const Napi::CallbackInfo& cb) {
+  return Napi::Boolean::New(cb.Env(), set_winograd_mode(cb[0].As<Napi::String>().Utf8Value().c_str()));
+}
+
 }  // namespace
 
 void register_conv(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dForwardF32", Napi::Function::New(env, forward));
   exports.Set("conv2dBackwardInputF32", Napi::Function::New(env, backward_input));
   exports.Set("conv2dBackwardWeightF32", Napi::Function::New(env, backward_weight));
+  exports.Set("setConvAlgo", Napi::Function::New(env, set_conv_algo));
 }
 
 }  // namespace ody

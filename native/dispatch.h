@@ -14,6 +14,8 @@ struct WideForwardArgs;
 struct WideWeightArgs;
 struct WideScatterArgs;
 struct DwPlan;
+struct WinoInputArgs;
+struct WinoOutputArgs;
 
 // elementwise: a rows x cols block of a binary op; out row r starts at r * out_row (its columns
 // are contiguous), a and b step by (a_row, a_col) and (b_row, b_col) elements.
@@ -104,6 +106,9 @@ struct Kernels {
   // input gradient scattered from dy over images [b0, b1)
   void (*conv_wide_scatter)(const WideScatterArgs& a, int64_t b0, int64_t b1) = nullptr;
   int conv_wide_kb = 0, conv_wide_jb = 0;
+  // (kernels/conv_winograd.inl; driver conv/winograd.cc) F(2x2, 3x3) transforms of tiles [t0, t1)
+  void (*wino_input)(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v) = nullptr;
+  void (*wino_output)(const WinoOutputArgs& a, int64_t t0, int64_t t1, const float* m) = nullptr;
 
   // depthwise conv (kernels/depthwise*.inl; driver in conv/depthwise.cc). General kernels over
   // output planes [p0, p1) (forward), input planes (input gradient) or output channels (weight

@@ -17,6 +17,7 @@
 
 #include "conv/conv_wide.h"
 #include "conv/depthwise.h"
+#include "conv/winograd.h"
 #include "dispatch.h"
 #include "gemm/aligned_buffer.h"
 #include "gemm/gemm.h"
@@ -155,6 +156,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
     return;
   }
   if (wide_conv_forward(g, x, w, bias, y)) return;
+  if (winograd_conv_forward(g, x, w, bias, y)) return;
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s;
   const PlaneGeom pg{g.h, g.w, g.r, g.s, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
   PlaneSource planes;
@@ -186,6 +188,7 @@ void conv2d_backward_input(const ConvGeom& g, const float* dy, const float* w, f
     return;
   }
   if (wide_conv_backward_input(g, dy, w, dx)) return;
+  if (winograd_conv_backward_input(g, dy, w, dx)) return;
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, taps = g.r * g.s, crs = cg * taps;
   if (g.sh == 1 && g.sw == 1) {
     // wf[gi][ci][(ko, R-1-kr, S-1-ks)] = w[gi*kg + ko][ci][kr][ks]. A 1x1 kernel has nothing to

@@ -97,6 +97,15 @@ export function setCallerThreads(n: number): number {
   return addon ? addon.setCallerThreads(n) : 1;
 }
 
+/**
+ * Native only: the path float32 3x3 stride-1 convolutions (forward, input gradient) take:
+ * 'auto' (Winograd F(2x2, 3x3) where it measures faster than the GEMM), 'winograd' (wherever it
+ * applies) or 'gemm' (never Winograd). For testing and benchmarking both paths.
+ */
+export function setConvAlgorithm(name: 'auto' | 'winograd' | 'gemm'): boolean {
+  return addon ? addon.setConvAlgo(name) : false;
+}
+
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`setNumThreads: expected a non-negative integer (0 = default), got ${n}`);
   nativeBackend?.setNumThreads(n);

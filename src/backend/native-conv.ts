@@ -8,6 +8,8 @@ export interface ConvAddon {
   conv2dForwardF32(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, meta: Float64Array): void;
   conv2dBackwardInputF32(dy: Float32Array, w: Float32Array, dx: Float32Array, meta: Float64Array): void;
   conv2dBackwardWeightF32(x: Float32Array, dy: Float32Array, dw: Float32Array, dbias: Float32Array | null, meta: Float64Array): void;
+  /** Which path 3x3 stride-1 convolutions take: 'auto', 'winograd' (wherever it can) or 'gemm'. */
+  setConvAlgo(name: string): boolean;
 }
 
 type ConvMethods = 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight';
