@@ -7,7 +7,9 @@
 #include "conv/winograd.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "conv/conv_geom.h"
 #include "dispatch.h"
@@ -21,17 +23,19 @@ namespace {
 enum class Mode { kAuto, kAlways, kNever };
 Mode g_mode = Mode::kAuto;
 
-thread_local AlignedBuffer tl_u, tl_v, tl_m;
+thread_local AlignedBuffer tl_ap, tl_v, tl_m;
+thread_local std::vector<int64_t> tl_orow;
 
 // One convolution as Winograd sees it: ci input planes of h x w (padding ph, pw) to co output
-// planes of oh x ow; u holds the transformed weights [xi][co][ci].
+// planes of oh x ow; w the weights, KCRS ([co][ci][3][3]) or, with flip, [ci][co][3][3] rotated.
 struct WinoProblem {
   const float* in;
   int64_t in_img, n, ci, h, w, ph, pw;
   float* out;
   int64_t out_img, co, oh, ow;
   const float* bias;
-  const float* u;
+  const float* wt;
+  bool flip;
 };
 
 // Whether Winograd beats the GEMM path on this shape (auto mode). Measured on Zen 4 against the
@@ -44,56 +48,84 @@ bool worth_it(int64_t ci, int64_t co, int64_t oh, int64_t ow) {
   return 4 * th * tw * 2 <= 3 * oh * ow;
 }
 
+// A's rows (output channels) in micro-kernel slivers of mr rows; a short remainder is merged with
+// the last full sliver and the pair split in two (64 rows as 4 x 12 + 2 x 8, not 5 x 12 + 4), as
+// the GEMM driver does: a sliver of few rows is starved of FMAs per loaded B vector.
+struct Slivers {
+  std::vector<int64_t> row0;  // count + 1 entries
+  explicit Slivers(int64_t m, int mr) {
+    int64_t nfull = m / mr;
+    const int64_t rem = m % mr;
+    for (int64_t s = 0; s < nfull - (rem > 0 && 2 * rem < mr && nfull > 0); s++) row0.push_back(s * mr);
+    const int64_t start = row0.empty() ? 0 : row0.back() + mr, left = m - start;
+    if (left > mr) {
+      row0.push_back(start);
+      row0.push_back(start + (left + 1) / 2);
+    } else if (left > 0) {
+      row0.push_back(start);
+    }
+    row0.push_back(m);
+  }
+  int64_t count() const { return int64_t(row0.size()) - 1; }
+};
+
+// Depth (input channels) per block of the products: an A sliver of mr x kc stays in L1 while the
+// B slivers stream past (the GEMM driver's kc, about a quarter of L1).
+constexpr int64_t kDepthBlock = 192;
+
 void run(const WinoProblem& p) {
   const Kernels& kt = kernels();
+  const int MR = kt.gemm_mr, NR = kt.gemm_nr;
   const int64_t th = (p.oh + 1) / 2, tw = (p.ow + 1) / 2, tiles = p.n * th * tw;
   const int threads = in_parallel_region() ? 1 : num_threads();
-  // Tiles per block: the block's transformed tiles and products in about 4 MB, at least one GEMM
-  // column block wide, and at least two blocks per thread when there are several threads.
-  int64_t tb = std::clamp<int64_t>((int64_t(1) << 20) / (16 * (p.ci + p.co)) / 32 * 32, 32, 2048);
-  if (threads > 1) tb = std::min(tb, std::max<int64_t>(32, (tiles + 2 * threads - 1) / (2 * threads) + 31) / 32 * 32);
+  // A's slivers, transformed and packed once per call: ap[xi][sliver][i][MR].
+  const Slivers sl(p.co, MR);
+  const int64_t nsa = sl.count(), xstride = nsa * p.ci * MR;
+  std::vector<int64_t>& orow = tl_orow;
+  orow.resize(size_t(p.co));
+  for (int64_t s = 0; s < nsa; s++)
+    for (int64_t o = sl.row0[size_t(s)]; o < sl.row0[size_t(s + 1)]; o++) orow[size_t(o)] = s * p.ci * MR + o - sl.row0[size_t(s)];
+  float* ap = tl_ap.get(size_t(16 * xstride));
+  parallel_for(p.ci, 8, [&](int64_t i0, int64_t i1) { kt.wino_weights(p.wt, p.co, p.ci, p.flip, i0, i1, orow.data(), xstride, MR, ap); });
+  // Tiles per block: the block's transformed tiles and products in about 4 MB, a whole number of
+  // B slivers, and at least two blocks per thread when there are several threads.
+  int64_t tb = std::clamp<int64_t>((int64_t(1) << 20) / (16 * (p.ci + p.co)) / NR * NR, NR, 64 * NR);
+  if (const char* e = std::getenv("ODY_WINO_TB")) tb = std::atoll(e);
+  if (threads > 1) tb = std::min(tb, std::max<int64_t>(NR, ((tiles + 2 * threads - 1) / (2 * threads) + NR - 1) / NR * NR));
   const int64_t blocks = (tiles + tb - 1) / tb;
+  const int64_t nk = (p.ci + kDepthBlock - 1) / kDepthBlock;
   const WinoInputArgs ia{p.in, p.in_img, p.ci, p.h, p.w, p.ph, p.pw, th, tw};
-  const WinoOutputArgs oa{p.out, p.out_img, p.co, p.oh, p.ow, th, tw, p.bias};
   parallel_tasks(blocks, [&](int64_t blk) {
-    const int64_t t0 = blk * tb, t1 = std::min(tiles, t0 + tb), T = t1 - t0;
-    float* v = tl_v.get(size_t(16 * p.ci * T));
-    float* m = tl_m.get(size_t(16 * p.co * T));
+    const int64_t t0 = blk * tb, t1 = std::min(tiles, t0 + tb), T = t1 - t0, nsb = (T + NR - 1) / NR, tp = nsb * NR;
+    float* v = tl_v.get(size_t(16 * p.ci * tp));
+    float* m = tl_m.get(size_t(16 * p.co * tp));
+    // The last sliver's columns past the block are zero (read by the micro-kernel, never stored).
+    if (T < tp)
+      for (int64_t q = 0; q < 16 * p.ci; q++) std::fill_n(v + ((q / p.ci * nsb + nsb - 1) * p.ci + q % p.ci) * NR + (T - (nsb - 1) * NR), tp - T, 0.0f);
     kt.wino_input(ia, t0, t1, v);
-    for (int xi = 0; xi < 16; xi++) {
-      GemmOutput out;
-      out.c = m + xi * p.co * T;
-      out.ldc = T;
-      sgemm(p.co, T, p.ci, 1.0f, GemmOperand::matrix(p.u + xi * p.co * p.ci, p.ci, 1),
-            GemmOperand::matrix(v + xi * p.ci * T, 1, T), 0.0f, out);
-    }
-    kt.wino_output(oa, t0, t1, m);
-  });
-}
-
-// u[xi][o][i] = (G g G^T)[xi] for the 3x3 kernel g of output o, input i; G = [1 0 0; .5 .5 .5;
-// .5 -.5 .5; 0 0 1]. `flip`: the input-gradient form, g = w[i][o] rotated by 180 degrees.
-void transform_weights(const float* w, int64_t co, int64_t ci, bool flip, float* u) {
-  parallel_for(co, 8, [&](int64_t o0, int64_t o1) {
-    for (int64_t o = o0; o < o1; o++) {
-      for (int64_t i = 0; i < ci; i++) {
-        float g[3][3];
-        const float* src = flip ? w + (i * co + o) * 9 : w + (o * ci + i) * 9;
-        for (int r = 0; r < 3; r++)
-          for (int s = 0; s < 3; s++) g[r][s] = flip ? src[(2 - r) * 3 + 2 - s] : src[r * 3 + s];
-        float t[4][3];
-        for (int s = 0; s < 3; s++) {
-          t[0][s] = g[0][s];
-          t[1][s] = 0.5f * (g[0][s] + g[1][s] + g[2][s]);
-          t[2][s] = 0.5f * (g[0][s] - g[1][s] + g[2][s]);
-          t[3][s] = g[2][s];
-        }
-        for (int r = 0; r < 4; r++) {
-          const float q[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]), 0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
-          for (int s = 0; s < 4; s++) u[((r * 4 + s) * co + o) * ci + i] = q[s];
+    GemmTile t;
+    t.ldc = tp;
+    t.cols = NR;
+    t.alpha = 1.0f;
+    t.bias = nullptr;
+    t.a_next = nullptr;
+    for (int64_t xi = 0; xi < 16; xi++) {
+      for (int64_t kb = 0; kb < nk; kb++) {
+        const int64_t k0 = p.ci * kb / nk, kc = p.ci * (kb + 1) / nk - k0;
+        t.beta = kb == 0 ? 0.0f : 1.0f;
+        for (int64_t s = 0; s < nsa; s++) {
+          const int64_t r0 = sl.row0[size_t(s)];
+          const float* as = ap + ((xi * nsa + s) * p.ci + k0) * MR;
+          for (int64_t sb = 0; sb < nsb; sb++) {
+            t.c0 = m + (xi * p.co + r0) * tp + sb * NR;
+            t.c1 = t.c0 + NR / 2;
+            kt.gemm_ukernel(int(sl.row0[size_t(s + 1)] - r0), kc, as, v + ((xi * nsb + sb) * p.ci + k0) * NR, NR, t);
+          }
         }
       }
     }
+    const WinoOutputArgs oa{p.out, p.out_img, p.co, p.oh, p.ow, th, tw, p.bias, tp};
+    kt.wino_output(oa, t0, t1, m);
   });
 }
 
@@ -114,18 +146,14 @@ bool set_winograd_mode(const char* name) {
 
 bool winograd_conv_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
   if (!applies(g) || (g_mode == Mode::kAuto && !worth_it(g.c, g.k, g.oh, g.ow))) return false;
-  float* u = tl_u.get(size_t(16 * g.k * g.c));
-  transform_weights(w, g.k, g.c, false, u);
-  run(WinoProblem{x, g.c * g.h * g.w, g.n, g.c, g.h, g.w, g.ph, g.pw, y, g.k * g.oh * g.ow, g.k, g.oh, g.ow, bias, u});
+  run(WinoProblem{x, g.c * g.h * g.w, g.n, g.c, g.h, g.w, g.ph, g.pw, y, g.k * g.oh * g.ow, g.k, g.oh, g.ow, bias, w, false});
   return true;
 }
 
 bool winograd_conv_backward_input(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   // dx = dy (oh x ow, padding 2 - ph) correlated with the flipped, transposed kernels.
   if (!applies(g) || (g_mode == Mode::kAuto && !worth_it(g.k, g.c, g.h, g.w))) return false;
-  float* u = tl_u.get(size_t(16 * g.k * g.c));
-  transform_weights(w, g.c, g.k, true, u);
-  run(WinoProblem{dy, g.k * g.oh * g.ow, g.n, g.k, g.oh, g.ow, 2 - g.ph, 2 - g.pw, dx, g.c * g.h * g.w, g.c, g.h, g.w, nullptr, u});
+  run(WinoProblem{dy, g.k * g.oh * g.ow, g.n, g.k, g.oh, g.ow, 2 - g.ph, 2 - g.pw, dx, g.c * g.h * g.w, g.c, g.h, g.w, nullptr, w, true});
   return true;
 }
 

@@ -14,19 +14,21 @@ namespace ody {
 struct ConvGeom;
 
 // Input tiles [t0, t1) of the planes x (tile t = (b * th + ty) * tw + tx reads rows 2 ty - ph ..
-// + 3, columns 2 tx - pw .. + 3, zero outside the h x w plane) transformed into
-// v[(xi * c + ci) * (t1 - t0) + t - t0].
+// + 3, columns 2 tx - pw .. + 3, zero outside the h x w plane) transformed into packed GEMM B
+// slivers of NR = gemm_nr tiles: tile t - t0 = sb * NR + j at v[((xi * nsb + sb) * c + ci) * NR + j],
+// nsb = ceil((t1 - t0) / NR). Columns of the last sliver past t1 are left as they were.
 struct WinoInputArgs {
   const float* x;
   int64_t img_stride, c, h, w, ph, pw, th, tw;
 };
 
-// Products m[(xi * k + ko) * (t1 - t0) + t - t0] of tiles [t0, t1) transformed back into the
-// oh x ow planes of y (image stride img_stride), plus bias[ko] when not null.
+// Products m[(xi * k + ko) * ldm + t - t0] of tiles [t0, t1) transformed back into the oh x ow
+// planes of y (image stride img_stride), plus bias[ko] when not null.
 struct WinoOutputArgs {
   float* y;
   int64_t img_stride, k, oh, ow, th, tw;
   const float* bias;
+  int64_t ldm;
 };
 
 // Which convolutions take the Winograd path: "auto" (where it measures faster), "winograd"

@@ -16,9 +16,11 @@ static inline void wino_runs(int64_t th, int64_t tw, int64_t t0, int64_t t1, F&&
   }
 }
 
-// V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+// V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], written as the GEMM's packed B
+// slivers (kGemmNR tiles wide, the channels as depth), so the products need no packing.
 static void wino_input(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v) {
-  const int64_t T = t1 - t0, hw = a.h * a.w, cs = a.c * T;
+  constexpr int64_t NR = kGemmNR;
+  const int64_t T = t1 - t0, nsb = (T + NR - 1) / NR, hw = a.h * a.w, xs = nsb * a.c * NR;
   alignas(64) float rows[4][2 * kWinoRun + 2], e[4][2 * kWinoRun + 2];
   wino_runs(a.th, a.tw, t0, t1, [&](int64_t b, int64_t ty, int64_t tx0, int64_t n, int64_t i0) {
     const int64_t cols = 2 * n + 2, x0 = 2 * tx0 - a.pw;
@@ -44,20 +46,25 @@ static void wino_input(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v)
         e[2][j] = d2 - d1;
         e[3][j] = d1 - d3;
       }
-      float* out = v + ci * T + i0;
-      for (int i = 0; i < 4; i++) {
-        const float* ei = e[i];
-        float* o0 = out + (4 * i) * cs;
-        float* o1 = o0 + cs;
-        float* o2 = o1 + cs;
-        float* o3 = o2 + cs;
-        for (int64_t q = 0; q < n; q++) {
-          const float c0 = ei[2 * q], c1 = ei[2 * q + 1], c2 = ei[2 * q + 2], c3 = ei[2 * q + 3];
-          o0[q] = c0 - c2;
-          o1[q] = c1 + c2;
-          o2[q] = c2 - c1;
-          o3[q] = c1 - c3;
+      // Tile i0 + q goes to sliver (i0 + q) / NR, column (i0 + q) % NR.
+      for (int64_t q = 0; q < n;) {
+        const int64_t tt = i0 + q, sb = tt / NR, j = tt - sb * NR, len = std::min(n - q, NR - j);
+        float* d = v + (sb * a.c + ci) * NR + j;
+        for (int i = 0; i < 4; i++) {
+          const float* __restrict ei = e[i] + 2 * q;
+          float* __restrict o0 = d + 4 * i * xs;
+          float* __restrict o1 = o0 + xs;
+          float* __restrict o2 = o1 + xs;
+          float* __restrict o3 = o2 + xs;
+          for (int64_t u = 0; u < len; u++) {
+            const float c0 = ei[2 * u], c1 = ei[2 * u + 1], c2 = ei[2 * u + 2], c3 = ei[2 * u + 3];
+            o0[u] = c0 - c2;
+            o1[u] = c1 + c2;
+            o2[u] = c2 - c1;
+            o3[u] = c1 - c3;
+          }
         }
+        q += len;
       }
     }
   });
@@ -65,7 +72,7 @@ static void wino_input(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v)
 
 // Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1].
 static void wino_output(const WinoOutputArgs& a, int64_t t0, int64_t t1, const float* m) {
-  const int64_t T = t1 - t0, ohw = a.oh * a.ow, ks = a.k * T;
+  const int64_t T = a.ldm, ohw = a.oh * a.ow, ks = a.k * T;
   alignas(64) float s[2][4][kWinoRun], yv[2][2 * kWinoRun];
   wino_runs(a.th, a.tw, t0, t1, [&](int64_t b, int64_t ty, int64_t tx0, int64_t n, int64_t i0) {
     const int64_t oy = 2 * ty, ox = 2 * tx0, cols = std::min(2 * n, a.ow - ox), nrows = std::min<int64_t>(2, a.oh - oy);
@@ -95,7 +102,47 @@ static void wino_output(const WinoOutputArgs& a, int64_t t0, int64_t t1, const f
   });
 }
 
+// u[xi * xstride + orow[o] + i * mr] = (G g G^T)[xi] for inputs i in [i0, i1), G = [1 0 0;
+// .5 .5 .5; .5 -.5 .5; 0 0 1], g = w[o][i] (forward) or w[i][o] rotated by 180 degrees (`flip`,
+// the input gradient): the GEMM's packed A slivers (orow: where output channel o's sliver lane is).
+static void wino_weights(const float* w, int64_t co, int64_t ci, bool flip, int64_t i0, int64_t i1, const int64_t* orow,
+                         int64_t xstride, int mr, float* u) {
+  alignas(64) float g[9][kWinoRun], t[4][3][kWinoRun], x4[4][kWinoRun];
+  for (int64_t i = i0; i < i1; i++) {
+    for (int64_t ob = 0; ob < co; ob += kWinoRun) {
+      const int64_t on = std::min(kWinoRun, co - ob);
+      for (int64_t q = 0; q < on; q++) {
+        const float* src = flip ? w + (i * co + ob + q) * 9 : w + ((ob + q) * ci + i) * 9;
+        for (int tap = 0; tap < 9; tap++) g[tap][q] = src[flip ? 8 - tap : tap];
+      }
+      for (int s = 0; s < 3; s++) {
+        for (int64_t q = 0; q < on; q++) {
+          const float g0 = g[s][q], g1 = g[3 + s][q], g2 = g[6 + s][q];
+          t[0][s][q] = g0;
+          t[1][s][q] = 0.5f * (g0 + g1 + g2);
+          t[2][s][q] = 0.5f * (g0 - g1 + g2);
+          t[3][s][q] = g2;
+        }
+      }
+      for (int r = 0; r < 4; r++) {
+        for (int64_t q = 0; q < on; q++) {
+          const float a0 = t[r][0][q], a1 = t[r][1][q], a2 = t[r][2][q];
+          x4[0][q] = a0;
+          x4[1][q] = 0.5f * (a0 + a1 + a2);
+          x4[2][q] = 0.5f * (a0 - a1 + a2);
+          x4[3][q] = a2;
+        }
+        for (int c = 0; c < 4; c++) {
+          float* d = u + (4 * r + c) * xstride + i * mr;
+          for (int64_t q = 0; q < on; q++) d[orow[ob + q]] = x4[c][q];
+        }
+      }
+    }
+  }
+}
+
 inline void fill_conv_winograd(Kernels& k) {
   k.wino_input = wino_input;
   k.wino_output = wino_output;
+  k.wino_weights = wino_weights;
 }
