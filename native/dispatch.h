@@ -110,8 +110,8 @@ struct Kernels {
   void (*wino_input)(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v) = nullptr;
   void (*wino_output)(const WinoOutputArgs& a, int64_t t0, int64_t t1, const float* m) = nullptr;
   // transformed weights for inputs [i0, i1), as packed GEMM A slivers (see the kernel)
-  void (*wino_weights)(const float* w, int64_t co, int64_t ci, bool flip, int64_t i0, int64_t i1, const int64_t* orow,
-                       int64_t xstride, int mr, float* u) = nullptr;
+  void (*wino_weights)(const float* w, int64_t co, int64_t ci, bool flip, int64_t i0, int64_t i1, const int64_t* row0,
+                       int64_t nsa, int64_t xstride, int mr, float* u) = nullptr;
 
   // depthwise conv (kernels/depthwise*.inl; driver in conv/depthwise.cc). General kernels over
   // output planes [p0, p1) (forward), input planes (input gradient) or output channels (weight

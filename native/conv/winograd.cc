@@ -7,7 +7,6 @@
 #include "conv/winograd.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -24,7 +23,6 @@ enum class Mode { kAuto, kAlways, kNever };
 Mode g_mode = Mode::kAuto;
 
 thread_local AlignedBuffer tl_ap, tl_v, tl_m;
-thread_local std::vector<int64_t> tl_orow;
 
 // One convolution as Winograd sees it: ci input planes of h x w (padding ph, pw) to co output
 // planes of oh x ow; w the weights, KCRS ([co][ci][3][3]) or, with flip, [ci][co][3][3] rotated.
@@ -39,11 +37,13 @@ struct WinoProblem {
 };
 
 // Whether Winograd beats the GEMM path on this shape (auto mode). Measured on Zen 4 against the
-// implicit-im2col GEMM (bench conv): few channels leave the 16 GEMMs too thin to pay for the
-// transforms, and small odd planes waste much of their 2x2 output tiles.
-bool worth_it(int64_t ci, int64_t co, int64_t oh, int64_t ow) {
+// implicit-im2col GEMM (bench conv, batch 64): with few channels the 16 products are too thin to
+// pay for the transforms (and the wide direct kernels take 16 or fewer); with few tiles the
+// per-call weight transform (16 x co x ci) is not repaid (VGG-16's 512 -> 512 on 2x2 planes,
+// 64 tiles: 0.9x); small odd planes waste much of their 2x2 output tiles.
+bool worth_it(int64_t n, int64_t ci, int64_t co, int64_t oh, int64_t ow) {
   const int64_t th = (oh + 1) / 2, tw = (ow + 1) / 2;
-  if (ci < 32 || co < 32) return false;
+  if (ci < 32 || co < 32 || n * th * tw < 128) return false;
   // Output pixels computed (4 per tile) over those needed: at most 1.5.
   return 4 * th * tw * 2 <= 3 * oh * ow;
 }
@@ -81,16 +81,11 @@ void run(const WinoProblem& p) {
   // A's slivers, transformed and packed once per call: ap[xi][sliver][i][MR].
   const Slivers sl(p.co, MR);
   const int64_t nsa = sl.count(), xstride = nsa * p.ci * MR;
-  std::vector<int64_t>& orow = tl_orow;
-  orow.resize(size_t(p.co));
-  for (int64_t s = 0; s < nsa; s++)
-    for (int64_t o = sl.row0[size_t(s)]; o < sl.row0[size_t(s + 1)]; o++) orow[size_t(o)] = s * p.ci * MR + o - sl.row0[size_t(s)];
   float* ap = tl_ap.get(size_t(16 * xstride));
-  parallel_for(p.ci, 8, [&](int64_t i0, int64_t i1) { kt.wino_weights(p.wt, p.co, p.ci, p.flip, i0, i1, orow.data(), xstride, MR, ap); });
+  parallel_for(p.ci, 8, [&](int64_t i0, int64_t i1) { kt.wino_weights(p.wt, p.co, p.ci, p.flip, i0, i1, sl.row0.data(), nsa, xstride, MR, ap); });
   // Tiles per block: the block's transformed tiles and products in about 4 MB, a whole number of
   // B slivers, and at least two blocks per thread when there are several threads.
   int64_t tb = std::clamp<int64_t>((int64_t(1) << 20) / (16 * (p.ci + p.co)) / NR * NR, NR, 64 * NR);
-  if (const char* e = std::getenv("ODY_WINO_TB")) tb = std::atoll(e);
   if (threads > 1) tb = std::min(tb, std::max<int64_t>(NR, ((tiles + 2 * threads - 1) / (2 * threads) + NR - 1) / NR * NR));
   const int64_t blocks = (tiles + tb - 1) / tb;
   const int64_t nk = (p.ci + kDepthBlock - 1) / kDepthBlock;
@@ -145,14 +140,14 @@ bool set_winograd_mode(const char* name) {
 }
 
 bool winograd_conv_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
-  if (!applies(g) || (g_mode == Mode::kAuto && !worth_it(g.c, g.k, g.oh, g.ow))) return false;
+  if (!applies(g) || (g_mode == Mode::kAuto && !worth_it(g.n, g.c, g.k, g.oh, g.ow))) return false;
   run(WinoProblem{x, g.c * g.h * g.w, g.n, g.c, g.h, g.w, g.ph, g.pw, y, g.k * g.oh * g.ow, g.k, g.oh, g.ow, bias, w, false});
   return true;
 }
 
 bool winograd_conv_backward_input(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   // dx = dy (oh x ow, padding 2 - ph) correlated with the flipped, transposed kernels.
-  if (!applies(g) || (g_mode == Mode::kAuto && !worth_it(g.k, g.c, g.h, g.w))) return false;
+  if (!applies(g) || (g_mode == Mode::kAuto && !worth_it(g.n, g.k, g.c, g.h, g.w))) return false;
   run(WinoProblem{dy, g.k * g.oh * g.ow, g.n, g.k, g.oh, g.ow, 2 - g.ph, 2 - g.pw, dx, g.c * g.h * g.w, g.c, g.h, g.w, nullptr, w, true});
   return true;
 }

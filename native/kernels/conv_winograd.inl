@@ -4,6 +4,8 @@
 #pragma once
 
 constexpr int64_t kWinoRun = 64;
+// Read in place of input rows outside the plane.
+alignas(64) static const float kWinoZeros[2 * kWinoRun + 2] = {};
 
 // fn(b, ty, tx0, n, i0) for each run of tiles [t0, t1): image b, tile row ty, tiles tx0 .. tx0 + n
 // - 1, the first being tile t0 + i0.
@@ -21,26 +23,30 @@ static inline void wino_runs(int64_t th, int64_t tw, int64_t t0, int64_t t1, F&&
 static void wino_input(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v) {
   constexpr int64_t NR = kGemmNR;
   const int64_t T = t1 - t0, nsb = (T + NR - 1) / NR, hw = a.h * a.w, xs = nsb * a.c * NR;
-  alignas(64) float rows[4][2 * kWinoRun + 2], e[4][2 * kWinoRun + 2];
+  alignas(64) float e[4][2 * kWinoRun + 2];
   wino_runs(a.th, a.tw, t0, t1, [&](int64_t b, int64_t ty, int64_t tx0, int64_t n, int64_t i0) {
     const int64_t cols = 2 * n + 2, x0 = 2 * tx0 - a.pw;
     // Input columns [lo, hi) of the run lie inside the plane.
     const int64_t lo = std::max<int64_t>(0, -x0), hi = std::min<int64_t>(cols, a.w - x0);
     for (int64_t ci = 0; ci < a.c; ci++) {
       const float* plane = a.x + b * a.img_stride + ci * hw;
+      // Rows outside the plane read zeros; so do columns outside [lo, hi).
+      const float* r[4];
       for (int i = 0; i < 4; i++) {
         const int64_t iy = 2 * ty - a.ph + i;
-        float* r = rows[i];
-        if (iy < 0 || iy >= a.h || hi <= lo) {
-          std::fill(r, r + cols, 0.0f);
-          continue;
-        }
-        std::fill(r, r + lo, 0.0f);
-        std::copy(plane + iy * a.w + x0 + lo, plane + iy * a.w + x0 + hi, r + lo);
-        std::fill(r + hi, r + cols, 0.0f);
+        r[i] = iy < 0 || iy >= a.h ? kWinoZeros - x0 : plane + iy * a.w;
       }
-      for (int64_t j = 0; j < cols; j++) {
-        const float d0 = rows[0][j], d1 = rows[1][j], d2 = rows[2][j], d3 = rows[3][j];
+      const int64_t jlo = std::min(lo, cols), jhi = std::max(jlo, hi);
+      for (int i = 0; i < 4; i++) {
+        for (int64_t j = 0; j < jlo; j++) e[i][j] = 0.0f;
+        for (int64_t j = jhi; j < cols; j++) e[i][j] = 0.0f;
+      }
+      const float* __restrict r0 = r[0] + x0;
+      const float* __restrict r1 = r[1] + x0;
+      const float* __restrict r2 = r[2] + x0;
+      const float* __restrict r3 = r[3] + x0;
+      for (int64_t j = jlo; j < jhi; j++) {
+        const float d0 = r0[j], d1 = r1[j], d2 = r2[j], d3 = r3[j];
         e[0][j] = d0 - d2;
         e[1][j] = d1 + d2;
         e[2][j] = d2 - d1;
@@ -73,7 +79,7 @@ static void wino_input(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v)
 // Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1].
 static void wino_output(const WinoOutputArgs& a, int64_t t0, int64_t t1, const float* m) {
   const int64_t T = a.ldm, ohw = a.oh * a.ow, ks = a.k * T;
-  alignas(64) float s[2][4][kWinoRun], yv[2][2 * kWinoRun];
+  alignas(64) float s[2][4][kWinoRun];
   wino_runs(a.th, a.tw, t0, t1, [&](int64_t b, int64_t ty, int64_t tx0, int64_t n, int64_t i0) {
     const int64_t oy = 2 * ty, ox = 2 * tx0, cols = std::min(2 * n, a.ow - ox), nrows = std::min<int64_t>(2, a.oh - oy);
     for (int64_t ko = 0; ko < a.k; ko++) {
@@ -90,51 +96,61 @@ static void wino_output(const WinoOutputArgs& a, int64_t t0, int64_t t1, const f
         }
       }
       const float bi = a.bias ? a.bias[ko] : 0.0f;
-      for (int i = 0; i < 2; i++) {
-        for (int64_t q = 0; q < n; q++) {
-          yv[i][2 * q] = s[i][0][q] + s[i][1][q] + s[i][2][q] + bi;
-          yv[i][2 * q + 1] = s[i][1][q] - s[i][2][q] - s[i][3][q] + bi;
-        }
-      }
       float* dst = a.y + b * a.img_stride + ko * ohw + oy * a.ow + ox;
-      for (int64_t i = 0; i < nrows; i++) std::copy(yv[i], yv[i] + cols, dst + i * a.ow);
+      // Tiles [0, full) have both output columns inside the plane; an odd width leaves one more
+      // with only its first.
+      const int64_t full = cols / 2;
+      for (int64_t i = 0; i < nrows; i++) {
+        const float* __restrict s0 = s[i][0];
+        const float* __restrict s1 = s[i][1];
+        const float* __restrict s2 = s[i][2];
+        const float* __restrict s3 = s[i][3];
+        float* __restrict d = dst + i * a.ow;
+        for (int64_t q = 0; q < full; q++) {
+          d[2 * q] = s0[q] + s1[q] + s2[q] + bi;
+          d[2 * q + 1] = s1[q] - s2[q] - s3[q] + bi;
+        }
+        if (cols & 1) d[cols - 1] = s0[full] + s1[full] + s2[full] + bi;
+      }
     }
   });
 }
 
-// u[xi * xstride + orow[o] + i * mr] = (G g G^T)[xi] for inputs i in [i0, i1), G = [1 0 0;
-// .5 .5 .5; .5 -.5 .5; 0 0 1], g = w[o][i] (forward) or w[i][o] rotated by 180 degrees (`flip`,
-// the input gradient): the GEMM's packed A slivers (orow: where output channel o's sliver lane is).
-static void wino_weights(const float* w, int64_t co, int64_t ci, bool flip, int64_t i0, int64_t i1, const int64_t* orow,
-                         int64_t xstride, int mr, float* u) {
-  alignas(64) float g[9][kWinoRun], t[4][3][kWinoRun], x4[4][kWinoRun];
-  for (int64_t i = i0; i < i1; i++) {
-    for (int64_t ob = 0; ob < co; ob += kWinoRun) {
-      const int64_t on = std::min(kWinoRun, co - ob);
+// The transformed weights (G g G^T)[xi] for inputs i in [i0, i1), G = [1 0 0; .5 .5 .5;
+// .5 -.5 .5; 0 0 1], g = w[o][i] (forward) or w[i][o] rotated by 180 degrees (`flip`, the input
+// gradient), as the GEMM's packed A slivers: output channels [row0[s], row0[s + 1]) form sliver s,
+// stored at u[xi * xstride + (s * ci + i) * mr + o - row0[s]].
+static void wino_weights(const float* w, int64_t co, int64_t ci, bool flip, int64_t i0, int64_t i1, const int64_t* row0,
+                         int64_t nsa, int64_t xstride, int mr, float* u) {
+  alignas(64) float g[9][16], t[4][3][16];
+  for (int64_t s = 0; s < nsa; s++) {
+    const int64_t ob = row0[s], on = row0[s + 1] - ob;
+    for (int64_t i = i0; i < i1; i++) {
       for (int64_t q = 0; q < on; q++) {
         const float* src = flip ? w + (i * co + ob + q) * 9 : w + ((ob + q) * ci + i) * 9;
         for (int tap = 0; tap < 9; tap++) g[tap][q] = src[flip ? 8 - tap : tap];
       }
-      for (int s = 0; s < 3; s++) {
+      for (int c = 0; c < 3; c++) {
         for (int64_t q = 0; q < on; q++) {
-          const float g0 = g[s][q], g1 = g[3 + s][q], g2 = g[6 + s][q];
-          t[0][s][q] = g0;
-          t[1][s][q] = 0.5f * (g0 + g1 + g2);
-          t[2][s][q] = 0.5f * (g0 - g1 + g2);
-          t[3][s][q] = g2;
+          const float g0 = g[c][q], g1 = g[3 + c][q], g2 = g[6 + c][q];
+          t[0][c][q] = g0;
+          t[1][c][q] = 0.5f * (g0 + g1 + g2);
+          t[2][c][q] = 0.5f * (g0 - g1 + g2);
+          t[3][c][q] = g2;
         }
       }
+      float* d = u + (s * ci + i) * mr;
       for (int r = 0; r < 4; r++) {
+        float* __restrict d0 = d + 4 * r * xstride;
+        float* __restrict d1 = d0 + xstride;
+        float* __restrict d2 = d1 + xstride;
+        float* __restrict d3 = d2 + xstride;
         for (int64_t q = 0; q < on; q++) {
           const float a0 = t[r][0][q], a1 = t[r][1][q], a2 = t[r][2][q];
-          x4[0][q] = a0;
-          x4[1][q] = 0.5f * (a0 + a1 + a2);
-          x4[2][q] = 0.5f * (a0 - a1 + a2);
-          x4[3][q] = a2;
-        }
-        for (int c = 0; c < 4; c++) {
-          float* d = u + (4 * r + c) * xstride + i * mr;
-          for (int64_t q = 0; q < on; q++) d[orow[ob + q]] = x4[c][q];
+          d0[q] = a0;
+          d1[q] = 0.5f * (a0 + a1 + a2);
+          d2[q] = 0.5f * (a0 - a1 + a2);
+          d3[q] = a2;
         }
       }
     }
