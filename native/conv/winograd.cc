@@ -7,6 +7,7 @@
 #include "conv/winograd.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -20,7 +21,15 @@ namespace ody {
 namespace {
 
 enum class Mode { kAuto, kAlways, kNever };
-Mode g_mode = Mode::kAuto;
+
+// Initially from ODYSSEY_CONV_ALGO (auto | winograd | gemm), to benchmark either path.
+Mode initial_mode() {
+  const char* e = std::getenv("ODYSSEY_CONV_ALGO");
+  if (e && std::strcmp(e, "winograd") == 0) return Mode::kAlways;
+  if (e && std::strcmp(e, "gemm") == 0) return Mode::kNever;
+  return Mode::kAuto;
+}
+Mode g_mode = initial_mode();
 
 thread_local AlignedBuffer tl_ap, tl_v, tl_m;
 
