@@ -31,20 +31,21 @@ static void wino_input(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v)
     for (int64_t ci = 0; ci < a.c; ci++) {
       const float* plane = a.x + b * a.img_stride + ci * hw;
       // Rows outside the plane read zeros; so do columns outside [lo, hi).
+      // (row pointers are offset to the run's first column x0, read only at columns >= lo)
       const float* r[4];
       for (int i = 0; i < 4; i++) {
         const int64_t iy = 2 * ty - a.ph + i;
-        r[i] = iy < 0 || iy >= a.h ? kWinoZeros - x0 : plane + iy * a.w;
+        r[i] = iy < 0 || iy >= a.h ? kWinoZeros : plane + iy * a.w + x0;
       }
       const int64_t jlo = std::min(lo, cols), jhi = std::max(jlo, hi);
       for (int i = 0; i < 4; i++) {
         for (int64_t j = 0; j < jlo; j++) e[i][j] = 0.0f;
         for (int64_t j = jhi; j < cols; j++) e[i][j] = 0.0f;
       }
-      const float* __restrict r0 = r[0] + x0;
-      const float* __restrict r1 = r[1] + x0;
-      const float* __restrict r2 = r[2] + x0;
-      const float* __restrict r3 = r[3] + x0;
+      const float* __restrict r0 = r[0];
+      const float* __restrict r1 = r[1];
+      const float* __restrict r2 = r[2];
+      const float* __restrict r3 = r[3];
       for (int64_t j = jlo; j < jhi; j++) {
         const float d0 = r0[j], d1 = r1[j], d2 = r2[j], d3 = r3[j];
         e[0][j] = d0 - d2;
