@@ -26,6 +26,7 @@ const CASES: Case[] = [
   { n: 5, c: 23, h: 13, w: 6, k: 18, pad: 0, bias: true },
   { n: 1, c: 17, h: 3, w: 4, k: 17, pad: 0 },                // a single output row
   { n: 2, c: 35, h: 9, w: 11, k: 50, pad: 2 },               // padding 2 (the input gradient's is 0)
+  { n: 2, c: 17, h: 4, w: 5, k: 18, pad: 3, bias: true },    // padding 3: the input gradient's is -1 (a crop)
   { n: 1, c: 21, h: 66, w: 3, k: 19, pad: 1, bias: true },   // tall: runs of one or two tiles
   { n: 1, c: 18, h: 3, w: 150, k: 20, pad: 1 },              // wide: a tile row longer than one run (64 tiles)
 ];
