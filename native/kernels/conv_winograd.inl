@@ -4,6 +4,13 @@
 #pragma once
 
 constexpr int64_t kWinoRun = 64;
+// GCC turns the short zeroing loops below into memset calls (a call per row of a tiny run:
+// several percent of a layer on 4x4 planes); keep them inline.
+#if defined(__GNUC__) && !defined(__clang__)
+#define ODY_WINO_INLINE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define ODY_WINO_INLINE_LOOPS
+#endif
 // Read in place of input rows outside the plane.
 alignas(64) static const float kWinoZeros[2 * kWinoRun + 2] = {};
 
@@ -20,7 +27,7 @@ static inline void wino_runs(int64_t th, int64_t tw, int64_t t0, int64_t t1, F&&
 
 // V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], written as the GEMM's packed B
 // slivers (kGemmNR tiles wide, the channels as depth), so the products need no packing.
-static void wino_input(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v) {
+ODY_WINO_INLINE_LOOPS static void wino_input(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v) {
   constexpr int64_t NR = kGemmNR;
   const int64_t T = t1 - t0, nsb = (T + NR - 1) / NR, hw = a.h * a.w, xs = nsb * a.c * NR;
   alignas(64) float e[4][2 * kWinoRun + 2];
@@ -132,14 +139,19 @@ static void wino_output(const WinoOutputArgs& a, int64_t t0, int64_t t1, const f
 // .5 -.5 .5; 0 0 1], g = w[o][i] (forward) or w[i][o] rotated by 180 degrees (`flip`, the input
 // gradient), as the GEMM's packed A slivers: output channels [row0[s], row0[s + 1]) form sliver s,
 // stored at u[xi * xstride + (s * ci + i) * mr + o - row0[s]].
-static void wino_weights(const float* w, int64_t co, int64_t ci, bool flip, int64_t i0, int64_t i1, const int64_t* row0,
-                         int64_t nsa, int64_t xstride, int mr, float* u) {
+template <bool flip>
+static void wino_weights_t(const float* w, int64_t co, int64_t ci, int64_t i0, int64_t i1, const int64_t* row0, int64_t nsa,
+                           int64_t xstride, int mr, float* u) {
   alignas(64) float g[9][16], t[4][3][16];
-  for (int64_t s = 0; s < nsa; s++) {
+  // Sweeps w in memory order: sliver by sliver (its rows' runs over i) for the forward weights,
+  // input by input (a contiguous row of w) for the flipped ones; across the other, a 9 KB stride
+  // left the loads waiting on memory.
+  auto one = [&](int64_t s, int64_t i) __attribute__((always_inline)) {
     const int64_t ob = row0[s], on = row0[s + 1] - ob;
-    for (int64_t i = i0; i < i1; i++) {
+    {
       for (int64_t q = 0; q < on; q++) {
         const float* src = flip ? w + (i * co + ob + q) * 9 : w + ((ob + q) * ci + i) * 9;
+#pragma GCC unroll 9
         for (int tap = 0; tap < 9; tap++) g[tap][q] = src[flip ? 8 - tap : tap];
       }
       for (int c = 0; c < 3; c++) {
@@ -166,7 +178,20 @@ static void wino_weights(const float* w, int64_t co, int64_t ci, bool flip, int6
         }
       }
     }
+  };
+  if (flip) {
+    for (int64_t i = i0; i < i1; i++)
+      for (int64_t s = 0; s < nsa; s++) one(s, i);
+  } else {
+    for (int64_t s = 0; s < nsa; s++)
+      for (int64_t i = i0; i < i1; i++) one(s, i);
   }
+}
+
+static void wino_weights(const float* w, int64_t co, int64_t ci, bool flip, int64_t i0, int64_t i1, const int64_t* row0,
+                         int64_t nsa, int64_t xstride, int mr, float* u) {
+  if (flip) wino_weights_t<true>(w, co, ci, i0, i1, row0, nsa, xstride, mr, u);
+  else wino_weights_t<false>(w, co, ci, i0, i1, row0, nsa, xstride, mr, u);
 }
 
 inline void fill_conv_winograd(Kernels& k) {
