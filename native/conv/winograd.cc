@@ -7,6 +7,7 @@
 #include "conv/winograd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -29,7 +30,8 @@ Mode initial_mode() {
   if (e && std::strcmp(e, "gemm") == 0) return Mode::kNever;
   return Mode::kAuto;
 }
-Mode g_mode = initial_mode();
+// Atomic: JavaScript worker threads may call the addon concurrently.
+std::atomic<Mode> g_mode{initial_mode()};
 
 thread_local AlignedBuffer tl_ap, tl_v, tl_m;
 
