@@ -77,6 +77,13 @@ static inline typename Vec<N>::f vload_strided(const float* p, int64_t s) {
 
 // Sums of p[i] and of p[i] * q[i] over n contiguous floats (float lanes: for short rows).
 static inline float contiguous_sum(const float* p, int64_t n) {
+  // Short rows (global pooling of 2x2 planes) in plain order: the same sum as the vector path's
+  // serial lane reduction, without its buffer copy and 16-lane horizontal add per call.
+  if (n < kLanes) {
+    float s = 0.0f;
+    for (int64_t i = 0; i < n; i++) s += p[i];
+    return s;
+  }
   vf a0 = vsplat<vf>(0.0f), a1 = a0;
   int64_t i = 0;
   for (; i + 2 * kLanes <= n; i += 2 * kLanes) { a0 += vload<vf>(p + i); a1 += vload<vf>(p + i + kLanes); }
