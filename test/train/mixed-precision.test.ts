@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amp, data, manualSeed, models, nn, optim, train, type Tensor } from '../../src/index.js';
-import { blobs, loader, mlp, weightsOf } from './helpers.js';
+import { blobs, crashAndResume, loader, mlp, resumableRun, weightsOf } from './helpers.js';
 
 const quiet = () => {};
 const ce = (out: Tensor, t: Tensor) => nn.F.crossEntropy(out, t);
@@ -91,31 +91,13 @@ test('a disabled GradScaler leaves the step to the usual checks: clipping applie
 for (const precision of ['float16', 'bfloat16'] as const) {
   test(`a mixed ${precision} run interrupted mid-epoch and resumed from its checkpoint ends bit-identical (scaler state included)`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ody-amp-resume-'));
-    const setup = (checkpointDir: string | null) => {
-      manualSeed(12);
-      const model = new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(16, 3));
-      const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
-      const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 1, gamma: 0.7 });
-      const checkpoints = checkpointDir ? new train.CheckpointManager({ directory: checkpointDir, warn: quiet }) : null;
-      // the scale moves all along: overflow skips at first, then growth every 4 clean steps
-      const gradScaler = precision === 'float16' ? new amp.GradScaler({ initScale: 2 ** 30, backoffFactor: 2 ** -6, growthInterval: 4, growthFactor: 8 }) : null;
-      const loop = new train.TrainingLoop({
-        model, optimizer: opt, scheduler: sched, loss: ce, checkpoints, checkpointEverySteps: 3, seed: 5, log: quiet, mixedPrecision: precision, gradScaler,
-      });
-      return { model, loop, trainLoader: loader(100, 15) };
-    };
-    const reference = setup(null);
-    const refHistory = await reference.loop.train({ epochs: 3, trainLoader: reference.trainLoader });
+    // the scale moves all along: overflow skips at first, then growth every 4 clean steps
+    const setup = (checkpointDir: string | null) => resumableRun(checkpointDir, {
+      mixedPrecision: precision,
+      gradScaler: precision === 'float16' ? new amp.GradScaler({ initScale: 2 ** 30, backoffFactor: 2 ** -6, growthInterval: 4, growthFactor: 8 }) : null,
+    });
+    const { reference, refHistory, resumed, history } = await crashAndResume(setup, dir, 3, 17);
     if (precision === 'float16') assert.ok(refHistory.reduce((s, h) => s + h.scaler_skipped_steps!, 0) >= 2, 'the scaler skipped steps');
-
-    const crashing = setup(dir);
-    let batches = 0;
-    crashing.loop.callbacks.push({ onBatchEnd: () => { if (++batches === 17) throw new Error('simulated crash'); } });
-    await assert.rejects(crashing.loop.train({ epochs: 3, trainLoader: crashing.trainLoader }), /simulated crash/);
-
-    const resumed = setup(dir);
-    const history = await resumed.loop.train({ epochs: 3, trainLoader: resumed.trainLoader, resume: true });
-    assert.deepEqual(weightsOf(resumed.model), weightsOf(reference.model));
     const key = (h: train.EpochLogs) => [h.train_loss, h.train_accuracy, h.lr, h.step, h.loss_scale, h.scaler_skipped_steps];
     assert.deepEqual(history.map(key), refHistory.map(key));
     assert.deepEqual(resumed.loop.gradScaler?.stateDict(), reference.loop.gradScaler?.stateDict());

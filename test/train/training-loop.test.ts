@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nn, optim, manualSeed, Tensor, tensor, train, data } from '../../src/index.js';
-import { blobs, loader, mlp, weightsOf } from './helpers.js';
+import { blobs, crashAndResume, loader, mlp, resumableRun, weightsOf } from './helpers.js';
 
 const quiet = () => {};
 const ce = (out: Tensor, t: Tensor) => nn.F.crossEntropy(out, t);
@@ -200,26 +200,7 @@ test('MetricsLogger writes a CSV row per epoch and every N steps; ProgressReport
 
 test('a run interrupted mid-epoch and resumed from its checkpoint ends bit-identical', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ody-resume-'));
-  const setup = (checkpointDir: string | null) => {
-    manualSeed(12);
-    const model = new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(16, 3));
-    const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
-    const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 1, gamma: 0.7 });
-    const checkpoints = checkpointDir ? new train.CheckpointManager({ directory: checkpointDir, warn: quiet }) : null;
-    const stopper = new train.EarlyStopping({ monitor: 'train_loss', patience: 5 });
-    const loop = new train.TrainingLoop({ model, optimizer: opt, scheduler: sched, loss: ce, checkpoints, checkpointEverySteps: 3, seed: 5, callbacks: [stopper], log: quiet });
-    return { model, loop, trainLoader: loader(100, 15) };
-  };
-  const reference = setup(null);
-  const refHistory = await reference.loop.train({ epochs: 3, trainLoader: reference.trainLoader });
-
-  const crashing = setup(dir);
-  let batches = 0;
-  crashing.loop.callbacks.push({ onBatchEnd: () => { if (++batches === 17) throw new Error('simulated crash'); } });
-  await assert.rejects(crashing.loop.train({ epochs: 3, trainLoader: crashing.trainLoader }), /simulated crash/);
-
-  const resumed = setup(dir);
-  const history = await resumed.loop.train({ epochs: 3, trainLoader: resumed.trainLoader, resume: true });
-  assert.deepEqual(weightsOf(resumed.model), weightsOf(reference.model));
+  const setup = (checkpointDir: string | null) => resumableRun(checkpointDir, { callbacks: [new train.EarlyStopping({ monitor: 'train_loss', patience: 5 })] });
+  const { refHistory, history } = await crashAndResume(setup, dir, 3, 17);
   assert.deepEqual(history.map((h) => [h.train_loss, h.train_accuracy, h.lr, h.step]), refHistory.map((h) => [h.train_loss, h.train_accuracy, h.lr, h.step]));
 });
