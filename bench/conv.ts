@@ -55,6 +55,10 @@ export function convCases(): ConvCase[] {
   for (const [c, hw, stride] of [[32, 32, 1], [64, 32, 2], [128, 16, 1], [128, 16, 2], [256, 8, 1], [256, 8, 2], [512, 4, 1], [512, 4, 2], [1024, 2, 1]] as const) {
     add('mobilenetv1', c, c, hw, 3, stride, c);
   }
+  // MobileNetV1 pointwise 1x1 layers: most of its flops
+  for (const [c, k, hw] of [[32, 64, 32], [64, 128, 16], [128, 128, 16], [128, 256, 8], [256, 256, 8], [256, 512, 4], [512, 512, 4], [512, 1024, 2], [1024, 1024, 2]] as const) {
+    add('mobilenetv1', c, k, hw, 1, 1);
+  }
   return out;
 }
 
