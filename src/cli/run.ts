@@ -32,6 +32,8 @@ export interface RunOptions {
   argv: readonly string[];
   /** Times the run was resumed before this start. */
   resumes?: number;
+  /** For a resumed run: the command line that started it and those of earlier resumes (kept in config.json). */
+  starts?: { argv: unknown; resumedWith: unknown[] };
 }
 
 const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : 'n/a');
@@ -62,6 +64,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     const runDir = resolve(config.runDir);
     mkdirSync(runDir, { recursive: true });
     const resumed = config.resume !== null;
+    const continuing = resumed && options.starts !== undefined;
     const stored = savedConfig(config, {
       data: {
         stats: data.stats, pipeline: data.pipeline, numClasses: data.numClasses, inputShape: data.inputShape,
@@ -70,9 +73,13 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       },
       resumes: (options.resumes ?? 0) + (resumed && existsSync(join(runDir, RUN_FILES.config)) ? 1 : 0),
       libraryVersion: LIBRARY_VERSION,
-      argv: options.argv,
+      argv: continuing ? options.starts!.argv : options.argv,
+      ...(continuing ? { resumedWith: [...options.starts!.resumedWith, options.argv] } : {}),
     });
-    writeJson(join(runDir, RUN_FILES.config), stored);
+    // A resumed run's config.json is rewritten only once its checkpoint is restored: a resume
+    // that fails leaves the run's record as it was.
+    const writeConfig = () => writeJson(join(runDir, RUN_FILES.config), stored);
+    if (!continuing) writeConfig();
     const title = `${config.model} on ${config.dataset}`;
     info(`odyssey: ${title}: ${data.train.length} training, ${data.val?.length ?? 0} validation, ${data.test.length} test images; ${data.pipeline.join(', ')}; ${config.threads === 0 ? 'all cores' : `${config.threads} thread(s)`}`);
 
@@ -90,6 +97,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       new MetricsLogger({ path: join(runDir, RUN_FILES.metrics), everySteps: config.logEvery }),
       new PlotWriter({ path: join(runDir, RUN_FILES.plot), title, onWrite: (loop) => writeRunPage(runDir, title, loop.history, stored) }),
       interrupt,
+      ...(continuing ? [{ onTrainBegin: writeConfig }] : []),
     ];
     const loop = new TrainingLoop({
       model: net, optimizer, scheduler, schedulerInterval: interval,

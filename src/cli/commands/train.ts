@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { formatOptions, parseArgs, UsageError, type OptionSpec, type OptionValue } from '../args.js';
+import { formatOptions, kebab, parseArgs, UsageError, type OptionSpec, type OptionValue } from '../args.js';
 import { checkDatasetName, type DataStats } from '../data-setup.js';
 import { runTraining } from '../run.js';
 import { RUN_FILES } from '../run-files.js';
@@ -58,6 +58,8 @@ interface SavedRun {
   resumes: number;
   runDir: string;
   checkpointDir: string;
+  /** How the run was first started, and the command lines of its resumes. */
+  starts: { argv: unknown; resumedWith: unknown[] };
 }
 
 function readSavedRun(runDir: string): SavedRun {
@@ -74,6 +76,7 @@ function readSavedRun(runDir: string): SavedRun {
   return {
     values, stats: data?.stats ?? null, resumes: typeof obj.resumes === 'number' ? obj.resumes : 0,
     runDir: String(obj.runDir ?? runDir), checkpointDir: String(obj.checkpointDir ?? join(runDir, 'checkpoints')),
+    starts: { argv: obj.argv ?? null, resumedWith: Array.isArray(obj.resumedWith) ? obj.resumedWith : [] },
   };
 }
 
@@ -108,6 +111,27 @@ function checkExtension(saved: Map<string, OptionValue>, now: Map<string, Option
   }
 }
 
+/**
+ * Options a resumed run may change: they do not alter what the run computes (threads, workers,
+ * logging, retention, where the data now lives) or are checked on their own (--epochs). They are
+ * recorded in config.json. Every other option must match the run's recorded value.
+ */
+const RESUME_MAY_CHANGE = new Set<keyof TrainConfig>(['epochs', 'threads', 'workers', 'logEvery', 'maxToKeep', 'checkpointEvery', 'dataDir', 'resume', 'runDir']);
+
+/** Refuses options that differ from the run being resumed, naming each with both values. */
+export function checkResumeChanges(before: TrainConfig, after: TrainConfig, configPath: string): void {
+  const differs: string[] = [];
+  for (const key of Object.keys(before) as (keyof TrainConfig)[]) {
+    if (RESUME_MAY_CHANGE.has(key)) continue;
+    let a: unknown = before[key], b: unknown = after[key];
+    if (key === 'checkpointDir') { a = resolve(String(a)); b = resolve(String(b)); }
+    if (JSON.stringify(a) !== JSON.stringify(b)) differs.push(`--${kebab(key)} ${JSON.stringify(b)} (the run's is ${JSON.stringify(a)})`);
+  }
+  if (differs.length > 0) {
+    throw new UsageError(`train: resuming keeps the run's configuration (${configPath}), but ${differs.length === 1 ? 'this option differs' : 'these options differ'}: ${differs.join(', ')}; leave ${differs.length === 1 ? 'it' : 'them'} out, or start a new run with another --run-dir (options a resume may change: --epochs, --threads, --workers, --log-every, --max-to-keep, --checkpoint-every, --data-dir)`);
+  }
+}
+
 function overlay(base: Map<string, OptionValue>, ...layers: Map<string, OptionValue>[]): Map<string, OptionValue> {
   const out = new Map(base);
   for (const l of layers) for (const [k, v] of l) out.set(k, v);
@@ -130,6 +154,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   let values = overlay(fileValues, flags);
   let stats: DataStats | null = null;
   let resumes = 0;
+  let starts: SavedRun['starts'] | undefined;
 
   // Resuming: the saved run's configuration is the base the file and flags override.
   const resume = values.get('resume');
@@ -145,9 +170,11 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       const saved = readSavedRun(runDir);
       values = overlay(rebase(saved, runDir), fileValues, flags);
       checkExtension(saved.values, values);
+      checkResumeChanges(resolveConfig(rebase(saved, runDir)), resolveConfig(values), join(runDir, RUN_FILES.config));
       values.set('resume', resume);
       stats = saved.stats;
       resumes = saved.resumes;
+      starts = saved.starts;
     }
   }
   const config = resolveConfig(values);
@@ -155,7 +182,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   if (config.resume === null && existsSync(join(config.runDir, RUN_FILES.config))) {
     throw new UsageError(`train: option --run-dir: ${config.runDir} already holds a run; continue it with odyssey resume ${config.runDir}, or choose another --run-dir`);
   }
-  return runTraining(config, { verbose, stats, resumes, argv: ['train', ...argv] });
+  return runTraining(config, { verbose, stats, resumes, starts, argv: ['train', ...argv] });
 }
 
 export async function resumeCommand(argv: readonly string[]): Promise<number> {
@@ -171,5 +198,5 @@ export async function resumeCommand(argv: readonly string[]): Promise<number> {
   const verbose = flags.get('verbose') === true;
   flags.delete('verbose');
   const config: TrainConfig = resolveConfig(overlay(rebase(saved, runDir), flags));
-  return runTraining(config, { verbose, stats: saved.stats, resumes: saved.resumes, argv: ['resume', ...argv] });
+  return runTraining(config, { verbose, stats: saved.stats, resumes: saved.resumes, starts: saved.starts, argv: ['resume', ...argv] });
 }
