@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { odyssey, tempDir, QUICK } from './helpers.js';
 
@@ -39,4 +39,27 @@ test('train --resume refuses options that differ from the run and leaves config.
   // odyssey resume still works on it.
   const again = await odyssey(['resume', 'run'], cwd);
   assert.equal(again.code, 0, again.stderr);
+});
+
+test('a new run refuses a checkpoint directory that holds another run, so neither damages the other', async () => {
+  const cwd = tempDir('shared');
+  const a = await odyssey(['train', ...QUICK, '--run-dir', 'A', '--checkpoint-dir', 'C'], cwd);
+  assert.equal(a.code, 0, a.stderr);
+  const filesBefore = readdirSync(join(cwd, 'C')).sort();
+  const manifestBefore = readFileSync(join(cwd, 'C', 'manifest.json'), 'utf8');
+  const b = await odyssey(['train', ...QUICK, '--optimizer', 'sgd', '--lr', '0.01', '--run-dir', 'B', '--checkpoint-dir', 'C'], cwd);
+  assert.equal(b.code, 2, b.stderr);
+  assert.match(b.stderr, /option --checkpoint-dir: C already holds another run's checkpoints .*choose another --checkpoint-dir/);
+  assert.deepEqual(readdirSync(join(cwd, 'C')).sort(), filesBefore, "run A's checkpoints are all there");
+  assert.equal(readFileSync(join(cwd, 'C', 'manifest.json'), 'utf8'), manifestBefore);
+  assert.ok(!existsSync(join(cwd, 'B')), 'the refused run left no run directory');
+  // A checkpoint file alone (no manifest) is another run's too.
+  mkdirSync(join(cwd, 'D'));
+  writeFileSync(join(cwd, 'D', 'checkpoint-e0001-s00000010.safetensors'), 'x');
+  const d = await odyssey(['train', ...QUICK, '--run-dir', 'E', '--checkpoint-dir', 'D'], cwd);
+  assert.equal(d.code, 2, d.stderr);
+  // An empty directory is fine.
+  mkdirSync(join(cwd, 'F'));
+  const f = await odyssey(['train', ...QUICK, '--epochs', '1', '--run-dir', 'G', '--checkpoint-dir', 'F'], cwd);
+  assert.equal(f.code, 0, f.stderr);
 });

@@ -8,6 +8,7 @@ import { formatOptions, kebab, parseArgs, UsageError, type OptionSpec, type Opti
 import { checkDatasetName, type DataStats } from '../data-setup.js';
 import { runTraining } from '../run.js';
 import { RUN_FILES } from '../run-files.js';
+import { MANIFEST_NAME } from '../../train/checkpoint/manifest.js';
 import { configFileValues, resolveConfig, savedConfigValues, TRAIN_OPTIONS, type TrainConfig } from '../train-options.js';
 
 export const TRAIN_HELP = `Usage: odyssey train [options]
@@ -132,6 +133,23 @@ export function checkResumeChanges(before: TrainConfig, after: TrainConfig, conf
   }
 }
 
+/**
+ * A new run must not share a checkpoint directory with another run: its retention would delete
+ * the other run's files and its best would be picked among them.
+ */
+function checkFreshCheckpointDir(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // absent (created later) or unreadable (reported when the run creates it)
+  }
+  const theirs = names.filter((n) => n === MANIFEST_NAME || n.endsWith('.safetensors'));
+  if (theirs.length > 0) {
+    throw new UsageError(`train: option --checkpoint-dir: ${dir} already holds another run's checkpoints (${theirs.slice(0, 3).join(', ')}${theirs.length > 3 ? ', ...' : ''}); a new run needs its own checkpoint directory: choose another --checkpoint-dir (or leave it out: RUN_DIR/checkpoints), or continue that run with --resume latest`);
+  }
+}
+
 function overlay(base: Map<string, OptionValue>, ...layers: Map<string, OptionValue>[]): Map<string, OptionValue> {
   const out = new Map(base);
   for (const l of layers) for (const [k, v] of l) out.set(k, v);
@@ -182,6 +200,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   if (config.resume === null && existsSync(join(config.runDir, RUN_FILES.config))) {
     throw new UsageError(`train: option --run-dir: ${config.runDir} already holds a run; continue it with odyssey resume ${config.runDir}, or choose another --run-dir`);
   }
+  if (config.resume === null) checkFreshCheckpointDir(config.checkpointDir);
   return runTraining(config, { verbose, stats, resumes, starts, argv: ['train', ...argv] });
 }
 
