@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { odyssey, tempDir, QUICK } from './helpers.js';
 
@@ -62,4 +62,23 @@ test('a new run refuses a checkpoint directory that holds another run, so neithe
   mkdirSync(join(cwd, 'F'));
   const f = await odyssey(['train', ...QUICK, '--epochs', '1', '--run-dir', 'G', '--checkpoint-dir', 'F'], cwd);
   assert.equal(f.code, 0, f.stderr);
+});
+
+test('a missing or corrupt manifest.json: resume rebuilds it from the checkpoints and continues; checkpoints lists them', async () => {
+  const cwd = tempDir('manifest');
+  const first = await odyssey(['train', ...QUICK, '--epochs', '1', '--scheduler', 'none', '--run-dir', 'run'], cwd);
+  assert.equal(first.code, 0, first.stderr);
+  writeFileSync(join(cwd, 'run', 'checkpoints', 'manifest.json'), 'garbage{');
+  const listed = await odyssey(['checkpoints', 'run'], cwd);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stderr, /not valid JSON.*listed from the checkpoint files/);
+  assert.match(listed.stdout, /^\* checkpoint-e0001-s00000006\.safetensors .* valid /m);
+  rmSync(join(cwd, 'run', 'checkpoints', 'manifest.json'));
+  const resumed = await odyssey(['train', '--resume', 'latest', '--run-dir', 'run', '--epochs', '2'], cwd);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /rebuilt it from 1 checkpoint file/);
+  assert.match(resumed.stderr, /resumed from .*checkpoint-e0001-s00000006\.safetensors/);
+  assert.doesNotMatch(resumed.stderr, /starting afresh/);
+  const csv = readFileSync(join(cwd, 'run', 'metrics.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.filter((l) => l.startsWith('epoch,')).length, 2, 'one row per epoch, none repeated');
 });

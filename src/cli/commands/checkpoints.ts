@@ -4,8 +4,8 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointManager } from '../../train/checkpoint/checkpoint-manager.js';
-import { MANIFEST_NAME, readManifest } from '../../train/checkpoint/manifest.js';
+import { CheckpointError, CheckpointManager } from '../../train/checkpoint/checkpoint-manager.js';
+import { MANIFEST_NAME } from '../../train/checkpoint/manifest.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 
 const OPTIONS: readonly OptionSpec[] = [{ name: 'json', type: 'bool', help: 'print the list as JSON', defaultText: 'false' }];
@@ -35,10 +35,16 @@ export function checkpointsCommand(argv: readonly string[]): number {
   if (parsed.positionals.length !== 1) throw new UsageError(`checkpoints: expected one directory (odyssey checkpoints DIR), got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`);
   let dir = parsed.positionals[0]!;
   if (!existsSync(dir)) throw new UsageError(`checkpoints: no such directory ${dir}`);
-  if (!existsSync(join(dir, MANIFEST_NAME)) && existsSync(join(dir, 'checkpoints', MANIFEST_NAME))) dir = join(dir, 'checkpoints');
-  const manifest = readManifest(dir);
-  if (!manifest) throw new UsageError(`checkpoints: ${dir} holds no ${MANIFEST_NAME}; expected a run directory or a checkpoint directory`);
-  const list = CheckpointManager.inspect(dir);
+  if (!existsSync(join(dir, MANIFEST_NAME)) && existsSync(join(dir, 'checkpoints'))) dir = join(dir, 'checkpoints');
+  let inspected;
+  try {
+    inspected = CheckpointManager.inspectManifest(dir);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new UsageError(`checkpoints: ${dir} holds no ${MANIFEST_NAME} and no checkpoint files; expected a run directory or a checkpoint directory`);
+    throw e;
+  }
+  const { manifest, problem, checkpoints: list } = inspected;
+  if (problem) process.stderr.write(`odyssey: warning: ${dir}: ${problem}\n`);
   if (parsed.values.get('json') === true) {
     process.stdout.write(`${JSON.stringify({ directory: dir, monitor: manifest.monitor, mode: manifest.mode, best: manifest.best, checkpoints: list }, null, 2)}\n`);
     return 0;

@@ -7,7 +7,7 @@
 // two steps leaves the earlier checkpoints and a consistent manifest; the next start finishes or
 // undoes the interrupted step. Only files the manifest lists are ever deleted.
 
-import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, basename, resolve } from 'node:path';
 import { fsyncDirectory, removeStaleTempFiles } from '../../io/atomic.js';
@@ -17,7 +17,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { describe } from '../../tensor/dtype.js';
 import { decodeState, encodeState } from '../state-codec.js';
 import { acquireDirectoryLock } from './lock.js';
-import { emptyManifest, readManifest, writeManifest, type Manifest, type ManifestEntry } from './manifest.js';
+import { emptyManifest, MANIFEST_NAME, ManifestError, readManifest, writeManifest, type Manifest, type ManifestEntry } from './manifest.js';
 import { LIBRARY_VERSION } from '../../version.js';
 
 /** Anything with PyTorch's state-dict protocol (optimizers, schedulers, samplers). */
@@ -68,6 +68,9 @@ export interface LoadedCheckpoint {
   /** The best monitored value when it was saved. */
   best: { file: string; value: number } | null;
   libraryVersion: string;
+  /** The metric and mode the best was tracked by when it was saved. */
+  monitor?: string;
+  mode?: 'min' | 'max';
   modelState: Map<string, Tensor>;
   optimizerState: unknown;
   schedulerState: unknown;
@@ -143,12 +146,60 @@ export class CheckpointManager {
     mkdirSync(this.directory, { recursive: true });
     acquireDirectoryLock(this.directory);
     for (const f of removeStaleTempFiles(this.directory)) this.warn(`CheckpointManager: removed ${f}, a temporary file left by an interrupted write`);
-    const found = readManifest(this.directory);
+    let found: Manifest | null;
+    let fromDisk = true;
+    try {
+      found = readManifest(this.directory);
+    } catch (e) {
+      if (!(e instanceof ManifestError)) throw e;
+      // Keep the damaged file for inspection, then rebuild from the checkpoints themselves.
+      const aside = `${MANIFEST_NAME}.corrupt-${Date.now()}`;
+      renameSync(join(this.directory, MANIFEST_NAME), join(this.directory, aside));
+      this.warn(`CheckpointManager: ${e.message}; moved it to ${aside} and rebuilt the manifest from the checkpoint files`);
+      found = null;
+    }
+    if (!found) {
+      const rebuilt = CheckpointManager.rebuildManifest(this.directory, monitor, mode, prefix, this.warn);
+      if (rebuilt.checkpoints.length > 0) {
+        this.warn(`CheckpointManager: ${this.directory} had no manifest; rebuilt it from ${rebuilt.checkpoints.length} checkpoint file(s) (newest: ${rebuilt.checkpoints[rebuilt.checkpoints.length - 1]!.file})`);
+        found = rebuilt;
+        fromDisk = false;
+      }
+    }
     if (found && (found.monitor !== monitor || found.mode !== mode)) {
       throw new Error(`CheckpointManager: ${this.directory} tracks the best by ${found.monitor} (${found.mode}), not ${monitor} (${mode}); use another directory or the same monitor and mode`);
     }
     this.manifest = found ?? emptyManifest(monitor, mode);
-    this.recover(found !== null);
+    this.recover(found !== null && fromDisk);
+  }
+
+  /**
+   * A manifest rebuilt from the directory's checkpoint files (`<prefix>-e<epoch>-s<step>[-k].safetensors`),
+   * each parsed for its epoch, step and metrics and recorded with its current checksum; files that
+   * do not parse are left alone and reported. The best is recomputed by `monitor`. Writes nothing.
+   */
+  static rebuildManifest(directory: string, monitor: string | null, mode: 'min' | 'max' | null, prefix = 'checkpoint', warn: (m: string) => void = () => {}): Manifest {
+    const m = emptyManifest(monitor ?? 'val_loss', mode ?? 'min');
+    const pattern = new RegExp(`^${prefix}-e\\d+-s\\d+(-\\d+)?\\.safetensors$`);
+    const names = readdirSync(directory).filter((n) => pattern.test(n)).sort();
+    for (const file of names) {
+      try {
+        const bytes = readFileSync(join(directory, file));
+        const info = CheckpointManager.parse(file, bytes);
+        m.checkpoints.push({ file, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, epoch: info.epoch, step: info.step, metrics: info.metrics, savedAt: new Date(statSync(join(directory, file)).mtimeMs).toISOString() });
+        // Without a given monitor, the one the files were saved under.
+        if (monitor === null && info.monitor) m.monitor = info.monitor;
+        if (mode === null && info.mode) m.mode = info.mode;
+      } catch (e) {
+        warn(`CheckpointManager: ${file} is not a valid checkpoint, left out of the rebuilt manifest (${(e as Error).message})`);
+      }
+    }
+    m.checkpoints.sort((a, b) => a.step - b.step || a.epoch - b.epoch || (a.file < b.file ? -1 : 1));
+    for (const e of m.checkpoints) {
+      const v = e.metrics[m.monitor];
+      if (typeof v === 'number' && isBetter(v, m.best?.value ?? null, m.mode)) m.best = { file: e.file, value: v };
+    }
+    return m;
   }
 
   /** The best checkpoint so far (survives restarts). */
@@ -278,7 +329,7 @@ export class CheckpointManager {
     if (typeof raw !== 'string') throw new CheckpointError(file, `not an ml-odyssey checkpoint (no '${METADATA_KEY}' metadata)`);
     let t: {
       libraryVersion: string; epoch: number; step: number; metrics: Record<string, number | null>; best: { file: string; value: number } | null;
-      modelKeys: string[]; optimizer: unknown; scheduler: unknown; extra: unknown;
+      modelKeys: string[]; optimizer: unknown; scheduler: unknown; extra: unknown; monitor?: unknown; mode?: unknown;
     };
     try {
       t = JSON.parse(raw);
@@ -295,6 +346,7 @@ export class CheckpointManager {
     const where = `checkpoint ${file}`;
     return {
       epoch: t.epoch, step: t.step, metrics: t.metrics ?? {}, best: t.best ?? null, libraryVersion: String(t.libraryVersion),
+      monitor: typeof t.monitor === 'string' ? t.monitor : undefined, mode: t.mode === 'min' || t.mode === 'max' ? t.mode : undefined,
       modelState,
       optimizerState: t.optimizer === null ? null : decodeState(t.optimizer, loaded.tensors, where),
       schedulerState: t.scheduler === null ? null : decodeState(t.scheduler, loaded.tensors, where),
@@ -326,9 +378,34 @@ export class CheckpointManager {
 
   /** The checkpoints a directory's manifest lists, each verified, read-only (no lock, no recovery). */
   static inspect(directory: string): CheckpointListing[] {
+    return CheckpointManager.inspectManifest(directory).checkpoints;
+  }
+
+  /**
+   * The manifest (rebuilt read-only from the files when it is missing or damaged, with `problem`
+   * saying so) and its checkpoints, each verified.
+   */
+  static inspectManifest(directory: string): { manifest: Manifest; problem: string | null; checkpoints: CheckpointListing[] } {
     const dir = resolve(directory);
-    const m = readManifest(dir);
-    if (!m) throw new CheckpointError(dir, 'no manifest.json: not a checkpoint directory');
+    let m: Manifest | null = null;
+    let problem: string | null = null;
+    try {
+      m = readManifest(dir);
+      if (!m) problem = `no ${MANIFEST_NAME}`;
+    } catch (e) {
+      if (!(e instanceof ManifestError)) throw e;
+      problem = e.message;
+    }
+    if (!m) {
+      m = CheckpointManager.rebuildManifest(dir, null, null);
+      if (m.checkpoints.length === 0) throw new CheckpointError(dir, `${problem} and no checkpoint files: not a checkpoint directory`);
+      problem = `${problem}; listed from the checkpoint files (the next run or resume rebuilds the manifest)`;
+    }
+    const manifest = m;
+    return { manifest, problem, checkpoints: CheckpointManager.verifyAll(dir, manifest) };
+  }
+
+  private static verifyAll(dir: string, m: Manifest): CheckpointListing[] {
     return m.checkpoints.map((e) => {
       const item: CheckpointListing = { ...e, path: join(dir, e.file), isBest: m.best?.file === e.file };
       try {
