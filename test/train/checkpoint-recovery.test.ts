@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nn, manualSeed } from '../../src/index.js';
@@ -70,4 +70,29 @@ test('a file that does not parse is left out of the rebuilt manifest (and left o
   assert.match(warnings.join('\n'), /checkpoint-e0009-s00000090\.safetensors is not a valid checkpoint, left out/);
   assert.equal(mgr.loadLatest()!.step, 30);
   assert.ok(readdirSync(dir).includes('checkpoint-e0009-s00000090.safetensors'));
+});
+
+test('loadLatest skipping a corrupt newest checkpoint takes it out: not the best, not kept, renamed aside', () => {
+  const dir = tmp();
+  const mgr0 = new CheckpointManager({ directory: dir, maxToKeep: 2, warn: () => {} });
+  [0.9, 0.6, 0.4].forEach((v, i) => mgr0.save({ model: model(i), epoch: i + 1, step: 10 * (i + 1), metrics: { val_loss: v } }));
+  const newest = 'checkpoint-e0003-s00000030.safetensors';
+  assert.equal(mgr0.best!.file, newest);
+  const bytes = readFileSync(join(dir, newest));
+  bytes[bytes.length - 3] ^= 0xff;
+  writeFileSync(join(dir, newest), bytes);
+
+  const warnings: string[] = [];
+  const mgr = new CheckpointManager({ directory: dir, maxToKeep: 2, warn: (m) => warnings.push(m) });
+  const c = mgr.loadLatest()!;
+  assert.equal(c.step, 20);
+  assert.deepEqual(c.skipped.map((s) => s.file), [newest]);
+  assert.deepEqual(mgr.best, { file: 'checkpoint-e0002-s00000020.safetensors', value: 0.6 });
+  assert.deepEqual(readManifest(dir)!.best, mgr.best);
+  assert.ok(!mgr.list().some((e) => e.file === newest));
+  assert.ok(readdirSync(dir).includes(`${newest}.corrupt`));
+  // Saving the step again: the valid copy takes the original name and becomes the best.
+  mgr.save({ model: model(2), epoch: 3, step: 30, metrics: { val_loss: 0.4 } });
+  assert.deepEqual(mgr.best, { file: newest, value: 0.4 });
+  assert.ok(mgr.list({ verify: true }).every((e) => e.valid));
 });

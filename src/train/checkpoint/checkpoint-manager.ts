@@ -461,9 +461,34 @@ export class CheckpointManager {
       } catch (e) {
         skipped.push({ file: entry.file, reason: (e as Error).message });
         this.warn(`CheckpointManager: skipped ${entry.file}: ${(e as Error).message}`);
+        this.dropInvalid(entry.file);
       }
     }
     return null;
+  }
+
+  /**
+   * Takes a corrupt or missing checkpoint out of the manifest, so it is neither the best nor one of
+   * the newest kept; the file, if any, is renamed to `<file>.corrupt` (kept for inspection, never
+   * loaded or adopted again). The best is recomputed from the remaining checkpoints.
+   */
+  private dropInvalid(file: string): void {
+    const m = this.manifest;
+    m.checkpoints = m.checkpoints.filter((e) => e.file !== file);
+    m.protected = m.protected.filter((f) => f !== file);
+    if (existsSync(this.path(file))) {
+      renameSync(this.path(file), this.path(`${file}.corrupt`));
+      fsyncDirectory(this.directory);
+      this.warn(`CheckpointManager: renamed it to ${file}.corrupt`);
+    }
+    if (m.best?.file === file) {
+      m.best = null;
+      for (const e of m.checkpoints) {
+        const v = e.metrics[this.monitor];
+        if (typeof v === 'number' && isBetter(v, m.best?.value ?? null, this.mode)) m.best = { file: e.file, value: v };
+      }
+    }
+    writeManifest(this.directory, m);
   }
 
   /** The best checkpoint, or null if none was recorded or its file is gone. */
