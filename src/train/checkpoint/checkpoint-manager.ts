@@ -144,7 +144,7 @@ export class CheckpointManager {
     this.warn = options.warn ?? ((m) => console.warn(m));
 
     mkdirSync(this.directory, { recursive: true });
-    acquireDirectoryLock(this.directory);
+    acquireDirectoryLock(this.directory, this.warn);
     for (const f of removeStaleTempFiles(this.directory)) this.warn(`CheckpointManager: removed ${f}, a temporary file left by an interrupted write`);
     let found: Manifest | null;
     let fromDisk = true;
