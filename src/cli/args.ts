@@ -21,6 +21,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Lower bound for numbers (inclusive). */
   min?: number;
+  /** Upper bound for numbers (inclusive). */
+  max?: number;
   /** Whether the value may be the word 'none' (meaning null). */
   nullable?: boolean;
   /** The default as shown by --help. */
@@ -45,8 +47,11 @@ export function camel(name: string): string {
 function expected(spec: OptionSpec): string {
   const none = spec.nullable ? " or 'none'" : '';
   switch (spec.type) {
-    case 'int': return `an integer${spec.min !== undefined ? ` >= ${spec.min}` : ''}${none}`;
-    case 'number': return `a number${spec.min !== undefined ? ` >= ${spec.min}` : ''}${none}`;
+    case 'int':
+    case 'number': {
+      const range = spec.min !== undefined && spec.max !== undefined ? ` from ${spec.min} to ${spec.max}` : spec.min !== undefined ? ` >= ${spec.min}` : spec.max !== undefined ? ` <= ${spec.max}` : '';
+      return `${spec.type === 'int' ? 'an integer' : 'a number'}${range}${none}`;
+    }
     case 'choice': return `one of ${spec.choices!.join(', ')}`;
     case 'bool': return 'true or false';
     default: return `a value${none}`;
@@ -63,7 +68,7 @@ export function convertValue(spec: OptionSpec, raw: unknown, where: string): Opt
     case 'int':
     case 'number': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-      if (!Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min)) bad();
+      if (!Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) bad();
       return n;
     }
     case 'bool':

@@ -100,6 +100,12 @@ export function channelStats(ds: ImageDataset): DataStats {
 }
 
 /** Everything a run reads, as the config asks. `stats` given (a resumed run's) are used as they are. */
+/** Training needs a batch no larger than its split (checked before the first batch is allocated and before a run directory is made). */
+export function checkBatchSize(command: string, batchSize: number, data: RunData): void {
+  const n = data.train.length;
+  if (batchSize > n) throw new UsageError(`${command}: option --batch-size ${batchSize}: expected at most ${n} (the training split has ${n} images)`);
+}
+
 export function setupData(config: TrainConfig, model: ModelInfo, givenStats: DataStats | null = null): RunData {
   checkDatasetName(config.dataset);
   const fullTrain = load(config, 'train'), fullTest = load(config, 'test');

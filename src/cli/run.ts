@@ -19,7 +19,7 @@ import { TrainingInterrupted, TrainingLoop } from '../train/training-loop.js';
 import { DataParallel } from '../train/data-parallel.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { buildModel, buildOptimizer, buildScheduler, mixedPrecisionOf } from './build.js';
-import { setupData, type DataStats } from './data-setup.js';
+import { checkBatchSize, setupData, type DataStats } from './data-setup.js';
 import { EXIT_INTERRUPTED, InterruptHandler } from './interrupt.js';
 import { RUN_FILES, splitResult, writeJson, writeRunPage, type Summary } from './run-files.js';
 import type { TrainConfig } from './train-options.js';
@@ -57,6 +57,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   const data = setupData(config, model, options.stats ?? null);
   let dataParallel: DataParallel | null = null;
   try {
+    checkBatchSize('train', config.batchSize, data);
     const net = buildModel(config, data.numClasses, data.inChannels);
     const optimizer = buildOptimizer(config, net);
     const { scheduler, interval } = buildScheduler(config, optimizer, data.trainLoader.length);

@@ -7,6 +7,9 @@ import { convertValue, kebab, camel, UsageError, type OptionSpec, type OptionVal
 
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'] as const;
 export const SCHEDULERS = ['none', 'step', 'multistep', 'exponential', 'cosine', 'onecycle', 'plateau'] as const;
+/** The largest --batch-size accepted (a batch of 65536 CIFAR images is 800 MB of float32). */
+export const MAX_BATCH_SIZE = 65536;
+
 export const PRECISIONS = ['float32', 'float16', 'mixed-float16', 'mixed-bfloat16'] as const;
 
 export interface TrainConfig {
@@ -74,7 +77,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'dataset', type: 'string', metavar: 'NAME', help: 'dataset: mnist-sample, fashion-mnist, mnist, emnist, cifar10, cifar100', defaultText: 'mnist-sample' },
   { name: 'data-dir', type: 'string', metavar: 'DIR', nullable: true, help: "directory of the dataset's files (fashion-mnist: /usr/share/datasets/fashion-mnist; mnist, emnist and cifar need it)", defaultText: "the dataset's own" },
   { name: 'epochs', type: 'int', min: 1, help: 'epochs to train', defaultText: 'lenet5: 8 on mnist-sample/mnist, 15 on fashion-mnist/emnist, 30 on cifar; other models: 10' },
-  { name: 'batch-size', type: 'int', min: 1, help: 'images per batch', defaultText: 'lenet5: 64, other models: 128' },
+  { name: 'batch-size', type: 'int', min: 1, max: MAX_BATCH_SIZE, help: 'images per batch', defaultText: 'lenet5: 64, other models: 128' },
   { name: 'optimizer', type: 'choice', choices: OPTIMIZERS, help: 'optimizer', defaultText: 'lenet5: adamw, other models: sgd' },
   { name: 'lr', type: 'number', min: 0, help: 'learning rate (the peak rate with onecycle)', defaultText: 'lenet5: 0.003, other models: 0.05' },
   { name: 'weight-decay', type: 'number', min: 0, help: 'weight decay (decoupled for adamw, L2 otherwise)', defaultText: 'lenet5: 0.01, other models: 0.0005' },

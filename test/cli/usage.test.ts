@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MODELS } from '../../src/models/registry.js';
 import { TRAIN_OPTIONS } from '../../src/cli/train-options.js';
-import { odyssey } from './helpers.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { odyssey, tempDir } from './helpers.js';
 
 test('odyssey --help lists the commands; no command is a usage error', async () => {
   const help = await odyssey(['--help']);
@@ -47,7 +49,10 @@ test('usage errors exit 2 with one message naming the option and the expected va
     [['train', '--precision', 'int8'], /--precision: expected one of float32, float16, mixed-float16, mixed-bfloat16/],
     [['train', '--model', 'resnet50'], /--model: expected one of lenet5, alexnet, vgg16, resnet18, mobilenetv1, googlenet/],
     [['train', '--dataset', 'imagenet'], /--dataset: expected one of mnist-sample, fashion-mnist, mnist, emnist, cifar10, cifar100/],
-    [['train', '--batch-size'], /--batch-size needs a value: an integer >= 1/],
+    [['train', '--batch-size'], /--batch-size needs a value: an integer from 1 to 65536/],
+    [['train', '--batch-size', '1e8'], /--batch-size: expected an integer from 1 to 65536, got "1e8"/],
+    [['eval', '--checkpoint', 'x', '--batch-size', '1e9'], /--batch-size: expected an integer from 1 to 65536/],
+    [['lr-find', '--limit', '100', '--batch-size', '91'], /lr-find: option --batch-size 91: expected at most 90 \(the training split has 90 images\)/],
     [['train', '--bogus', '1'], /unknown option '--bogus'/],
     [['train', '--monitor', 'val_accuracy', '--mode', 'min'], /--mode min with --monitor val_accuracy .* expected max/],
     [['train', '--warmup-epochs', '2', '--scheduler', 'onecycle'], /--warmup-epochs: onecycle cannot follow a warm-up/],
@@ -68,6 +73,14 @@ test('usage errors exit 2 with one message naming the option and the expected va
     assert.equal(r.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line, no stack trace`);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
+});
+
+test('a --batch-size larger than the training split is refused before the run directory is made', async () => {
+  const cwd = tempDir('batch');
+  const r = await odyssey(['train', '--limit', '100', '--epochs', '1', '--run-dir', 'D', '--batch-size', '91'], cwd);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^odyssey: train: option --batch-size 91: expected at most 90 \(the training split has 90 images\)\n$/);
+  assert.ok(!existsSync(join(cwd, 'D')), 'no run directory left behind');
 });
 
 test('--verbose adds the stack trace', async () => {

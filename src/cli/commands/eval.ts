@@ -15,7 +15,7 @@ import { formatOptions, parseArgs, UsageError, type OptionSpec, type OptionValue
 import { buildModel, mixedPrecisionOf } from '../build.js';
 import { setupData, type DataStats } from '../data-setup.js';
 import { RUN_FILES } from '../run-files.js';
-import { resolveConfig, savedConfigValues, TRAIN_OPTIONS } from '../train-options.js';
+import { MAX_BATCH_SIZE, resolveConfig, savedConfigValues, TRAIN_OPTIONS } from '../train-options.js';
 
 const pick = (names: string[]) => TRAIN_OPTIONS.filter((s) => names.includes(s.name));
 
@@ -23,7 +23,7 @@ const EVAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'checkpoint', type: 'string', metavar: 'PATH', help: 'checkpoint file (.safetensors) to evaluate', defaultText: 'required' },
   ...pick(['model', 'dataset', 'data-dir']).map((s) => ({ ...s, defaultText: `from the run's config.json, else ${s.defaultText}` })),
   { name: 'split', type: 'choice', choices: ['test', 'val', 'train'], help: 'which part: the test split, the validation images held out of training, or the training images', defaultText: 'test' },
-  { name: 'batch-size', type: 'int', min: 1, help: 'images per batch', defaultText: '256' },
+  { name: 'batch-size', type: 'int', min: 1, max: MAX_BATCH_SIZE, help: 'images per batch', defaultText: '256' },
   ...pick(['limit', 'threads', 'workers']),
   { name: 'json', type: 'bool', help: 'print the result as JSON', defaultText: 'false' },
   pick(['verbose'])[0]!,

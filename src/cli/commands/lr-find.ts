@@ -12,7 +12,7 @@ import { findLearningRate } from '../../train/lr-finder.js';
 import { renderLrFinder } from '../../train/plot.js';
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { buildModel, buildOptimizer } from '../build.js';
-import { setupData } from '../data-setup.js';
+import { checkBatchSize, setupData } from '../data-setup.js';
 import { writeJson } from '../run-files.js';
 import { defaultRunDir, resolveConfig, TRAIN_OPTIONS } from '../train-options.js';
 
@@ -59,6 +59,7 @@ export async function lrFindCommand(argv: readonly string[]): Promise<number> {
   manualSeed(config.seed);
   const data = setupData(config, modelInfo(config.model));
   try {
+    checkBatchSize('lr-find', config.batchSize, data);
     // mixed precision keeps float32 master weights; the range test runs them in float32
     if (config.precision.startsWith('mixed')) process.stderr.write(`odyssey: lr-find runs --precision ${config.precision} in float32 (its master weights' dtype)\n`);
     const model = buildModel(config, data.numClasses, data.inChannels);
