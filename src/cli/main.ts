@@ -5,6 +5,7 @@
 
 import { DataFileError } from '../data/errors.js';
 import { UsageError } from './args.js';
+import { causeOf, FileSystemError } from './fs-errors.js';
 import { benchCommand } from './commands/bench.js';
 import { checkpointsCommand } from './commands/checkpoints.js';
 import { evalCommand } from './commands/eval.js';
@@ -38,6 +39,16 @@ Help on a command: odyssey <command> --help
 
 Exit codes: 0 done, 1 failed, 2 bad usage, 130 interrupted (checkpoint saved; odyssey resume continues).`;
 
+const VERBS: Record<string, string> = { mkdir: 'create', unlink: 'delete', read: 'read', rename: 'write', open: 'write', write: 'write', fsync: 'write' };
+
+/** A raw errno error (disk full, read-only...) as "cannot write PATH: cause", or null. */
+function fileSystemMessage(e: unknown): string | null {
+  const x = e as NodeJS.ErrnoException;
+  const cause = causeOf(e);
+  if (e instanceof FileSystemError || !cause || typeof x.path !== 'string') return null;
+  return `cannot ${VERBS[x.syscall ?? ''] ?? 'write'} ${x.path}: ${cause}`;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const [command, ...rest] = argv;
@@ -62,8 +73,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     const error = e as Error;
     const usage = e instanceof UsageError || e instanceof DataFileError;
-    process.stderr.write(`odyssey: ${verbose && error.stack ? error.stack : error.message ?? String(e)}\n`);
-    if (!verbose && !usage) process.stderr.write('odyssey: (run with --verbose for the stack trace)\n');
+    const fsMessage = fileSystemMessage(e);
+    process.stderr.write(`odyssey: ${verbose && error.stack ? error.stack : fsMessage ?? error.message ?? String(e)}\n`);
+    // A file-system failure is the machine's, not a bug: no stack trace to offer.
+    if (!verbose && !usage && !fsMessage && !(e instanceof FileSystemError)) process.stderr.write('odyssey: (run with --verbose for the stack trace)\n');
     return usage ? EXIT_USAGE : EXIT_FAILED;
   }
 }

@@ -3,7 +3,7 @@
 // every epoch; the final test evaluation and summary.json. Resuming is the same run started
 // from the latest checkpoint.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setNumThreads } from '../backend/index.js';
@@ -20,6 +20,7 @@ import { DataParallel } from '../train/data-parallel.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { buildModel, buildOptimizer, buildScheduler, mixedPrecisionOf } from './build.js';
 import { checkBatchSize, setupData, type DataStats } from './data-setup.js';
+import { makeDirectory } from './fs-errors.js';
 import { EXIT_INTERRUPTED, InterruptHandler } from './interrupt.js';
 import { RUN_FILES, splitResult, writeJson, writeRunPage, type Summary } from './run-files.js';
 import type { TrainConfig } from './train-options.js';
@@ -63,7 +64,8 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     const { scheduler, interval } = buildScheduler(config, optimizer, data.trainLoader.length);
 
     const runDir = resolve(config.runDir);
-    mkdirSync(runDir, { recursive: true });
+    makeDirectory(runDir, 'the run directory (--run-dir)');
+    makeDirectory(config.checkpointDir, 'the checkpoint directory (--checkpoint-dir)');
     const resumed = config.resume !== null;
     const continuing = resumed && options.starts !== undefined;
     const stored = savedConfig(config, {

@@ -35,8 +35,9 @@ export function writeFileAtomic(target: string, content: Uint8Array | Iterable<U
   const tmp = tempNameFor(target);
   const hash = createHash('sha256');
   let bytes = 0;
-  let fd: number | null = openSync(tmp, 'wx', 0o644);
+  let fd: number | null = null;
   try {
+    fd = openSync(tmp, 'wx', 0o644);
     const chunks = content instanceof Uint8Array ? [content] : content;
     for (const chunk of chunks) {
       let done = 0;
@@ -51,6 +52,8 @@ export function writeFileAtomic(target: string, content: Uint8Array | Iterable<U
   } catch (e) {
     if (fd !== null) closeSync(fd);
     try { unlinkSync(tmp); } catch { /* already gone */ }
+    // Name the file being written (a failed write() carries no path; a failed open names the temp file).
+    if (e && typeof e === 'object' && 'code' in e) (e as NodeJS.ErrnoException).path = target;
     throw e;
   }
   fsyncDirectory(dirname(target));

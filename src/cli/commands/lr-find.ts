@@ -2,7 +2,8 @@
 // same model, optimizer and data pipeline `odyssey train` would build; writes the curve (CSV, JSON,
 // SVG) and prints the suggested rate with the train command that uses it.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirectory } from '../fs-errors.js';
 import { join } from 'node:path';
 import { setNumThreads } from '../../backend/index.js';
 import { modelInfo } from '../../models/registry.js';
@@ -70,7 +71,7 @@ export async function lrFindCommand(argv: readonly string[]): Promise<number> {
       startLr, endLr, numIter, restore: false,
     });
     const seconds = (performance.now() - started) / 1000;
-    mkdirSync(outDir, { recursive: true });
+    makeDirectory(outDir, 'the output directory (--out)');
     const title = `${config.model} on ${config.dataset}: learning-rate range test (${config.optimizer}, batch ${config.batchSize})`;
     writeFileSync(join(outDir, 'lr-find.csv'), `lr,loss,smoothed_loss\n${r.lrs.map((lr, i) => `${lr},${r.losses[i]},${r.smoothedLosses[i]}`).join('\n')}\n`);
     writeJson(join(outDir, 'lr-find.json'), { model: config.model, dataset: config.dataset, optimizer: config.optimizer, batchSize: config.batchSize, startLr, endLr, iterations: numIter, ...r });
