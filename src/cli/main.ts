@@ -5,6 +5,7 @@
 
 import { DataFileError } from '../data/errors.js';
 import { UsageError } from './args.js';
+import { TrainingError } from '../train/training-loop.js';
 import { causeOf, FileSystemError } from './fs-errors.js';
 import { benchCommand } from './commands/bench.js';
 import { checkpointsCommand } from './commands/checkpoints.js';
@@ -75,8 +76,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const usage = e instanceof UsageError || e instanceof DataFileError;
     const fsMessage = fileSystemMessage(e);
     process.stderr.write(`odyssey: ${verbose && error.stack ? error.stack : fsMessage ?? error.message ?? String(e)}\n`);
-    // A file-system failure is the machine's, not a bug: no stack trace to offer.
-    if (!verbose && !usage && !fsMessage && !(e instanceof FileSystemError)) process.stderr.write('odyssey: (run with --verbose for the stack trace)\n');
+    // A file-system failure or a diverged run is not a bug: no stack trace to offer.
+    if (!verbose && !usage && !fsMessage && !(e instanceof FileSystemError) && !(e instanceof TrainingError)) process.stderr.write('odyssey: (run with --verbose for the stack trace)\n');
     return usage ? EXIT_USAGE : EXIT_FAILED;
   }
 }

@@ -15,7 +15,7 @@ import { CheckpointManager } from '../train/checkpoint/checkpoint-manager.js';
 import { MetricsLogger } from '../train/callbacks/metrics-logger.js';
 import { PlotWriter } from '../train/callbacks/plot-writer.js';
 import { ProgressReporter } from '../train/callbacks/progress.js';
-import { TrainingInterrupted, TrainingLoop } from '../train/training-loop.js';
+import { TrainingError, TrainingInterrupted, TrainingLoop } from '../train/training-loop.js';
 import { DataParallel } from '../train/data-parallel.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { buildModel, buildOptimizer, buildScheduler, mixedPrecisionOf } from './build.js';
@@ -36,6 +36,9 @@ export interface RunOptions {
   /** For a resumed run: the command line that started it and those of earlier resumes (kept in config.json). */
   starts?: { argv: unknown; resumedWith: unknown[] };
 }
+
+/** Non-finite optimizer steps in a row after which a run is stopped as diverged (exit 1). */
+const MAX_NON_FINITE_STEPS = 20;
 
 const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : 'n/a');
 
@@ -108,7 +111,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       callbacks, checkpoints, checkpointEverySteps: config.checkpointEvery,
       clipGradNorm: config.clipNorm ?? undefined, clipGradValue: config.clipValue ?? undefined,
       mixedPrecision: mixedPrecisionOf(config.precision),
-      log: err, dataParallel,
+      log: err, dataParallel, maxNonFiniteSteps: MAX_NON_FINITE_STEPS,
     });
     interrupt.install(loop);
     try {
@@ -122,9 +125,15 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       interrupt.uninstall();
     }
 
-    const test = await loop.evaluate(data.testLoader);
     const history = loop.history;
     const last = history[history.length - 1];
+    if (last && last.skipped_steps >= data.trainLoader.length) {
+      throw new TrainingError(`training diverged: every optimizer step of epoch ${last.epoch + 1} had a non-finite loss or gradient, so the weights did not change; start a new run with a lower --lr (or --clip-norm, --warmup-epochs)`);
+    }
+    const test = await loop.evaluate(data.testLoader);
+    if (!Number.isFinite(test.loss) && test.samples > 0) {
+      throw new TrainingError(`training diverged: the trained model's test loss is not finite${last && last.skipped_steps > 0 ? ` (${last.skipped_steps} optimizer step(s) of the last epoch had a non-finite loss or gradient)` : ''}; start a new run with a lower --lr (or --clip-norm, --warmup-epochs)`);
+    }
     const trainSeconds = history.reduce((a, h) => a + h.seconds, 0);
     const images = history.reduce((a, h) => a + h.images_per_second * h.seconds, 0);
     const best = checkpoints.best;

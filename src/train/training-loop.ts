@@ -65,6 +65,11 @@ export interface TrainingLoopOptions {
   auxLossWeight?: number;
   /** What a non-finite loss or gradient does: skip the step (default), throw, or roll back to the last checkpoint with half the learning rate. */
   nonFinite?: NonFinitePolicy;
+  /**
+   * Give up with a TrainingError once this many optimizer steps in a row were non-finite (the run
+   * has diverged; skipping or rolling back further only burns time). Default Infinity (never).
+   */
+  maxNonFiniteSteps?: number;
   checkpoints?: CheckpointManager | null;
   /** Checkpoint every N optimizer steps as well as at every epoch end (0: epochs only). Default 0. */
   checkpointEverySteps?: number;
@@ -182,6 +187,9 @@ export class TrainingLoop {
   private pendingBatches = 0;
   private windowTainted = false;
   private rollbackTarget: string | null = null;
+  private readonly maxNonFiniteSteps: number;
+  /** Non-finite steps since the last finite one. */
+  private nonFiniteRun = 0;
   private interruptRequested = false;
   private lastCheckpoint: string | null = null;
 
@@ -198,6 +206,8 @@ export class TrainingLoop {
     this.callbacks = [...(o.callbacks ?? [])];
     this.checkpoints = o.checkpoints ?? null;
     this.nonFinite = o.nonFinite ?? 'skip';
+    this.maxNonFiniteSteps = o.maxNonFiniteSteps ?? Infinity;
+    if (!(this.maxNonFiniteSteps >= 1) || (Number.isFinite(this.maxNonFiniteSteps) && !Number.isInteger(this.maxNonFiniteSteps))) throw new RangeError(`TrainingLoop: maxNonFiniteSteps must be a positive integer or Infinity, got ${describe(o.maxNonFiniteSteps)}`);
     if (!['skip', 'error', 'rollback'].includes(this.nonFinite)) throw new RangeError(`TrainingLoop: nonFinite must be 'skip', 'error' or 'rollback', got ${describe(o.nonFinite)}`);
     if (this.nonFinite === 'rollback' && !this.checkpoints) throw new Error("TrainingLoop: nonFinite 'rollback' needs a CheckpointManager (the checkpoints option) to roll back to");
     this.gradAccumulationSteps = o.gradAccumulationSteps ?? 1;
@@ -314,6 +324,7 @@ export class TrainingLoop {
     }
     this.optimizer.step();
     this.optimizer.zeroGrad({ setToNone: false });
+    this.nonFiniteRun = 0;
     this.step += 1;
     if (this.scheduler instanceof LRScheduler && this.schedulerInterval === 'batch') this.scheduler.step();
     return true;
@@ -337,6 +348,7 @@ export class TrainingLoop {
       this.sums.scalerSkipped += 1;
       return false;
     }
+    this.nonFiniteRun = 0;
     this.step += 1;
     if (this.scheduler instanceof LRScheduler && this.schedulerInterval === 'batch') this.scheduler.step();
     return true;
@@ -347,6 +359,10 @@ export class TrainingLoop {
     if (this.nonFinite === 'error') throw new TrainingError(`TrainingLoop: non-finite loss or gradient at ${where} (nonFinite: 'error')`);
     this.optimizer.zeroGrad({ setToNone: false });
     this.sums.skipped += 1;
+    this.nonFiniteRun += 1;
+    if (this.nonFiniteRun >= this.maxNonFiniteSteps) {
+      throw new TrainingError(`TrainingLoop: training diverged: ${this.nonFiniteRun} optimizer steps in a row had a non-finite loss or gradient (at ${where}); try a lower learning rate, gradient clipping or a warm-up`);
+    }
     if (this.nonFinite === 'skip') {
       this.log(`TrainingLoop: skipped the optimizer step at ${where}: non-finite loss or gradient`);
       return;

@@ -82,3 +82,14 @@ test('a missing or corrupt manifest.json: resume rebuilds it from the checkpoint
   const csv = readFileSync(join(cwd, 'run', 'metrics.csv'), 'utf8').trim().split('\n');
   assert.equal(csv.filter((l) => l.startsWith('epoch,')).length, 2, 'one row per epoch, none repeated');
 });
+
+test('a diverged run exits 1 saying so: all steps of a short run non-finite, or 20 in a row', async () => {
+  const cwd = tempDir('diverged');
+  for (const args of [['--limit', '400', '--epochs', '1'], ['--limit', '1000', '--epochs', '2']]) {
+    const r = await odyssey(['train', ...QUICK, ...args, '--lr', '1e6', '--run-dir', `run${args[1]}`], cwd);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /training diverged: .*non-finite loss or gradient.*lower (--lr|learning rate)/);
+    assert.doesNotMatch(r.stdout, /test accuracy/);
+    assert.ok(!existsSync(join(cwd, `run${args[1]}`, 'summary.json')));
+  }
+});

@@ -91,6 +91,21 @@ test("nonFinite 'skip' skips the step without advancing the step counter or the 
   for (const p of model.parameters()) assert.ok(Array.from(p.toFloat32Array()).every(Number.isFinite));
 });
 
+test('maxNonFiniteSteps: that many non-finite steps in a row stop training as diverged; a finite step resets the count', async () => {
+  manualSeed(3);
+  const model = mlp();
+  // Batches 1 and 2 poisoned, then a good one: two in a row, under the limit of 3.
+  const data = poisoned(48, 1);
+  data[2] = { input: data[2]!.input.mul(NaN), target: data[2]!.target };
+  const loop = new train.TrainingLoop({ model, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), loss: ce, maxNonFiniteSteps: 3, log: quiet });
+  const history = await loop.train({ epochs: 1, trainLoader: data });
+  assert.equal(history[0]!.skipped_steps, 2);
+  const all = data.map((b) => ({ input: b.input.mul(NaN), target: b.target }));
+  const diverging = new train.TrainingLoop({ model, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), loss: ce, maxNonFiniteSteps: 3, log: quiet });
+  await assert.rejects(diverging.train({ epochs: 5, trainLoader: all }), (e: Error) => e instanceof train.TrainingError && /training diverged: 3 optimizer steps in a row had a non-finite loss or gradient/.test(e.message));
+  assert.throws(() => new train.TrainingLoop({ model, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), loss: ce, maxNonFiniteSteps: 0 }), /maxNonFiniteSteps must be a positive integer/);
+});
+
 test("nonFinite 'error' throws with where it happened", async () => {
   manualSeed(3);
   const model = mlp();
