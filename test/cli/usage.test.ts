@@ -63,6 +63,10 @@ test('usage errors exit 2 with one message naming the option and the expected va
     [['resume', 'nowhere'], /nowhere is not a run directory/],
     [['checkpoints', 'nowhere'], /no such directory nowhere/],
     [['bench', '--only', 'nowhere'], /bench: --only expects one of peak, sgemm, conv/],
+    [['bench', '--quick', '--frob'], /bench: unknown option '--frob'/],
+    [['bench', '--quick', '--only'], /bench: option --only needs a value/],
+    [['bench', '--only', '--quick'], /bench: option --only needs a value/],
+    [['bench', 'sgemm'], /bench: unexpected argument 'sgemm'/],
     [['fly'], /unknown command 'fly'; expected one of train, eval, resume, lr-find, models, checkpoints, bench/],
   ];
   const results = await Promise.all(cases.map(([args]) => odyssey(args)));
