@@ -33,8 +33,10 @@ export interface DataParallelOptions {
   loss?: ModuleSpec;
   /** Kernel threads of each replica, main thread included. Default 1. */
   threadsPerReplica?: number;
-  /** A step (or the start) that takes longer than this fails with an Error. Default 600 s. */
+  /** A step that takes longer than this fails with an Error. Default 600 s. */
   timeoutMs?: number;
+  /** Starting the replicas (threads, module imports, model construction) taking longer than this fails with an Error. Default: timeoutMs. */
+  startTimeoutMs?: number;
   /**
    * Who computes a worker's shard. 'auto' (default): the worker, unless the main thread finishes
    * its own shard before the worker has started that one (a busy machine that has not scheduled
@@ -61,6 +63,7 @@ export class DataParallel {
   readonly replicas: number;
   readonly threadsPerReplica: number;
   readonly timeoutMs: number;
+  readonly startTimeoutMs: number;
   readonly steal: 'auto' | 'never' | 'always';
   private readonly modelSpec: ModuleSpec;
   private readonly lossSpec: ModuleSpec;
@@ -84,6 +87,8 @@ export class DataParallel {
     if (!Number.isInteger(this.threadsPerReplica) || this.threadsPerReplica < 1) throw new RangeError(`DataParallel: threadsPerReplica must be a positive integer, got ${describe(o.threadsPerReplica)}`);
     this.timeoutMs = o.timeoutMs ?? 600_000;
     if (!(this.timeoutMs > 0)) throw new RangeError(`DataParallel: timeoutMs must be positive, got ${describe(o.timeoutMs)}`);
+    this.startTimeoutMs = o.startTimeoutMs ?? this.timeoutMs;
+    if (!(this.startTimeoutMs > 0)) throw new RangeError(`DataParallel: startTimeoutMs must be positive, got ${describe(o.startTimeoutMs)}`);
     this.steal = o.steal ?? 'auto';
     if (!['auto', 'never', 'always'].includes(this.steal)) throw new RangeError(`DataParallel: steal must be 'auto', 'never' or 'always', got ${describe(o.steal)}`);
   }
@@ -136,7 +141,7 @@ export class DataParallel {
     }
     try {
       for (const w of this.workers) w.worker.ref();
-      await withTimeout(Promise.all(ready), this.timeoutMs, 'DataParallel: the replicas did not start');
+      await withTimeout(Promise.all(ready), this.startTimeoutMs, 'DataParallel: the replicas did not start');
       for (const w of this.workers) w.worker.unref();
     } catch (e) {
       await this.close();
