@@ -58,6 +58,8 @@ function expected(spec: OptionSpec): string {
   }
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** Checks and converts one value (from the command line as text, or from a config file). */
 export function convertValue(spec: OptionSpec, raw: unknown, where: string): OptionValue {
   const bad = (): never => {
@@ -67,7 +69,8 @@ export function convertValue(spec: OptionSpec, raw: unknown, where: string): Opt
   switch (spec.type) {
     case 'int':
     case 'number': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      // Decimal only: Number() would also read 0x10, 0b10 and 0o10.
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && DECIMAL.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) bad();
       return n;
     }
@@ -147,4 +150,19 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
   });
   const width = Math.min(40, Math.max(...rows.map(([a]) => a.length)) + 2);
   return rows.map(([a, b]) => (a.length + 2 > width ? `${a}\n${' '.repeat(width)}${b}` : `${a.padEnd(width)}${b}`)).join('\n');
+}
+
+/** A word as a POSIX shell reads it back: unchanged when safe, else single-quoted. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Option values back into command-line words (`--name value`, `--flag`, `--no-flag`), quoted. */
+export function optionWords(values: Iterable<[string, OptionValue]>): string[] {
+  const out: string[] = [];
+  for (const [name, v] of values) {
+    if (typeof v === 'boolean') out.push(v ? `--${name}` : `--no-${name}`);
+    else out.push(`--${name}`, shellQuote(v === null ? 'none' : String(v)));
+  }
+  return out;
 }

@@ -19,6 +19,7 @@ import { TrainingError, TrainingInterrupted, TrainingLoop } from '../train/train
 import { DataParallel } from '../train/data-parallel.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { buildModel, buildOptimizer, buildScheduler, mixedPrecisionOf } from './build.js';
+import { shellQuote } from './args.js';
 import { checkBatchSize, setupData, type DataStats } from './data-setup.js';
 import { makeDirectory } from './fs-errors.js';
 import { EXIT_INTERRUPTED, InterruptHandler } from './interrupt.js';
@@ -119,7 +120,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     } catch (e) {
       if (!(e instanceof TrainingInterrupted)) throw e;
       err(`odyssey: interrupted at epoch ${e.epoch + 1}, step ${e.step}; checkpoint ${e.checkpoint ?? '(none)'}`);
-      err(`odyssey: to continue: odyssey resume ${config.runDir}`);
+      err(`odyssey: to continue: odyssey resume ${shellQuote(config.runDir)}`);
       return EXIT_INTERRUPTED;
     } finally {
       interrupt.uninstall();

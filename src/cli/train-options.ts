@@ -81,7 +81,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'optimizer', type: 'choice', choices: OPTIMIZERS, help: 'optimizer', defaultText: 'lenet5: adamw, other models: sgd' },
   { name: 'lr', type: 'number', min: 0, help: 'learning rate (the peak rate with onecycle)', defaultText: 'lenet5: 0.003, other models: 0.05' },
   { name: 'weight-decay', type: 'number', min: 0, help: 'weight decay (decoupled for adamw, L2 otherwise)', defaultText: 'lenet5: 0.01, other models: 0.0005' },
-  { name: 'momentum', type: 'number', min: 0, help: 'momentum of sgd (Nesterov) and rmsprop; onecycle cycles it between 0.85 and 0.95', defaultText: '0.9 for sgd, 0 for rmsprop' },
+  { name: 'momentum', type: 'number', min: 0, max: 1, help: 'momentum of sgd (Nesterov) and rmsprop; onecycle cycles it between 0.85 and 0.95', defaultText: '0.9 for sgd, 0 for rmsprop' },
   { name: 'scheduler', type: 'choice', choices: SCHEDULERS, help: 'learning-rate schedule: step (x0.1 every third of the epochs), multistep (x0.1 at 50% and 75%), exponential (x0.9 per epoch), cosine (to 0), onecycle (per batch), plateau (x0.1 after 2 epochs without val_loss improving)', defaultText: 'onecycle' },
   { name: 'warmup-epochs', type: 'int', min: 0, help: 'linear warm-up from lr/10 over this many epochs, then the scheduler (not with onecycle or plateau)', defaultText: '0' },
   { name: 'clip-norm', type: 'number', min: 0, nullable: true, help: "clip the gradients' total 2-norm to this", defaultText: 'none' },
@@ -99,7 +99,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'resume', type: 'string', metavar: 'latest|PATH', nullable: true, help: "continue from the latest valid checkpoint of the run's checkpoint directory (with --run-dir or --checkpoint-dir; else the newest run of this model and dataset under runs/), or from a checkpoint file", defaultText: 'none' },
   { name: 'seed', type: 'int', min: 0, help: 'seed of initialisation, data order and augmentation', defaultText: '0' },
   { name: 'threads', type: 'int', min: 0, help: 'compute threads (0: all cores)', defaultText: 'lenet5: 1, other models: 0' },
-  { name: 'data-parallel', type: 'int', min: 1, help: 'model replicas training on shards of every batch (the main thread and N-1 worker threads, each on --threads / N kernel threads, at least 1); the result is the full-batch step up to float rounding', defaultText: '1' },
+  { name: 'data-parallel', type: 'int', min: 1, max: 64, help: 'model replicas training on shards of every batch (the main thread and N-1 worker threads, each on --threads / N kernel threads, at least 1); the result is the full-batch step up to float rounding', defaultText: '1' },
   { name: 'workers', type: 'int', min: 0, help: 'data-loader worker threads preparing batches ahead (0: in the main thread)', defaultText: '1' },
   { name: 'log-every', type: 'int', min: 0, help: 'metrics.csv row (and plain progress line) every N steps (0: epochs only)', defaultText: '50' },
   { name: 'config', type: 'string', metavar: 'FILE', cliOnly: true, help: 'JSON or TOML file with any of these options (kebab-case, camelCase or snake_case keys); command-line flags override it', defaultText: 'none' },
@@ -114,6 +114,7 @@ export function configFileValues(obj: unknown, file: string): Map<string, Option
   const out = new Map<string, OptionValue>();
   for (const [key, value] of Object.entries(obj as Record<string, unknown>)) {
     const name = kebab(key);
+    if (out.has(name)) throw new UsageError(`config file ${file}: option '${key}' is given twice (as '${[...Object.keys(obj as object)].find((k) => kebab(k) === name)}' too); keep one`);
     const spec = TRAIN_OPTIONS.find((s) => s.name === name);
     if (!spec || spec.cliOnly) throw new UsageError(`config file ${file}: unknown option '${key}'; expected some of ${TRAIN_OPTIONS.filter((s) => !s.cliOnly).map((s) => s.name).join(', ')}`);
     out.set(name, convertValue(spec, value, `config file ${file}: option '${key}'`));
@@ -148,6 +149,9 @@ export function resolveConfig(given: Map<string, OptionValue>): TrainConfig {
   const mode = get('mode', /acc|top5/.test(monitor) ? 'max' : 'min') as 'min' | 'max';
   if (mode === 'min' && /acc|top5/.test(monitor)) throw new UsageError(`train: option --mode min with --monitor ${monitor} would keep the worst checkpoints; expected max`);
   if (num('data-parallel', 1) > 1 && get('precision', 'float32') !== 'float32') throw new UsageError('train: option --data-parallel: the replicas exchange float32 (or float64) weights; expected --precision float32');
+  for (const clip of ['clip-norm', 'clip-value']) {
+    if (get<number | null>(clip, null) === 0) throw new UsageError(`train: option --${clip}: expected a positive number or 'none', got 0 (clipping to 0 would freeze the weights)`);
+  }
   const scheduler = get('scheduler', 'onecycle') as TrainConfig['scheduler'];
   const warmupEpochs = num('warmup-epochs', 0);
   const epochs = num('epochs', recipe.epochs);

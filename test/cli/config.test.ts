@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nn } from '../../src/index.js';
-import { resolveConfig, recipeFor } from '../../src/cli/train-options.js';
+import { configFileValues, resolveConfig, recipeFor } from '../../src/cli/train-options.js';
 import { buildOptimizer, buildScheduler } from '../../src/cli/build.js';
 import { evenlySpaced, validationSplit, channelStats } from '../../src/cli/data-setup.js';
-import { UsageError, parseArgs, kebab } from '../../src/cli/args.js';
+import { UsageError, parseArgs, kebab, shellQuote, optionWords } from '../../src/cli/args.js';
 import { TRAIN_OPTIONS } from '../../src/cli/train-options.js';
 import { ArraySource } from '../../src/data/array-source.js';
 import { ImageDataset } from '../../src/data/dataset.js';
@@ -97,4 +97,16 @@ test('channel statistics of uint8 images on the [0, 1] scale', () => {
   const rgb = new ImageDataset(new ArraySource({ name: 'rgb', data: new Uint8Array([0, 0, 255, 255, 255, 255]), sampleShape: [3, 1, 2], labels: new Int32Array([0]), classes: null }));
   assert.deepEqual(channelStats(rgb).mean, [0, 1, 1]);
   assert.deepEqual(channelStats(rgb).std, [1, 1, 1], 'a constant channel gets std 1 (no division by zero)');
+});
+
+test('a config file giving one option twice (batch_size and batch-size) is refused', () => {
+  assert.throws(() => configFileValues({ batch_size: 32, 'batch-size': 64 }, 'c.toml'), /config file c\.toml: option 'batch-size' is given twice \(as 'batch_size' too\); keep one/);
+  assert.deepEqual([...configFileValues({ batch_size: 32, lr: 0.1 }, 'c.toml')], [['batch-size', 32], ['lr', 0.1]]);
+});
+
+test('hints are pasteable: words quoted for the shell when needed', () => {
+  assert.equal(shellQuote('runs/a-b_c.1'), 'runs/a-b_c.1');
+  assert.equal(shellQuote('/tmp/sp ace/run 1'), "'/tmp/sp ace/run 1'");
+  assert.equal(shellQuote("it's"), "'it'\\''s'");
+  assert.deepEqual(optionWords([['limit', 500], ['augment', false], ['clip-norm', null], ['data-dir', '/tmp/with space/fm']]), ['--limit', '500', '--no-augment', '--clip-norm', 'none', '--data-dir', "'/tmp/with space/fm'"]);
 });

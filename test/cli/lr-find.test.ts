@@ -19,7 +19,8 @@ test('odyssey lr-find writes the curve and suggests a rate where the loss falls'
     const suggested = Number(m[1]);
     // AdamW on LeNet-5: the loss starts falling near 1e-3 and blows up above ~0.1.
     assert.ok(suggested > 3e-4 && suggested < 0.1, `suggested ${suggested}`);
-    assert.match(r.stdout, new RegExp(`odyssey train --model lenet5 --dataset mnist-sample --optimizer adamw --lr ${m[1]!.replace('.', '\\.')}`));
+    // The suggested command keeps the options that shape the data (--limit here), so it trains what was measured.
+    assert.match(r.stdout, new RegExp(`odyssey train --model lenet5 --dataset mnist-sample --limit 2000 --workers 0 --optimizer adamw --lr ${m[1]!.replace('.', '\\.')}`));
     const csv = readFileSync(join(out, 'lr-find.csv'), 'utf8').trim().split('\n');
     assert.equal(csv[0], 'lr,loss,smoothed_loss');
     const json = JSON.parse(readFileSync(join(out, 'lr-find.json'), 'utf8')) as { lrs: number[]; losses: number[]; suggestedLr: number };

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { odyssey, tempDir, QUICK } from './helpers.js';
 
@@ -92,4 +92,19 @@ test('a diverged run exits 1 saying so: all steps of a short run non-finite, or 
     assert.doesNotMatch(r.stdout, /test accuracy/);
     assert.ok(!existsSync(join(cwd, `run${args[1]}`, 'summary.json')));
   }
+});
+
+const FASHION = '/usr/share/datasets/fashion-mnist';
+
+test('odyssey resume --data-dir: a run whose dataset moved continues from the new place, recorded in config.json', { skip: !existsSync(FASHION) && 'needs the fashion-mnist package' }, async () => {
+  const cwd = tempDir('moved');
+  cpSync(FASHION, join(cwd, 'fm'), { recursive: true });
+  const first = await odyssey(['train', '--dataset', 'fashion-mnist', '--data-dir', 'fm', '--limit', '300', '--epochs', '1', '--threads', '1', '--workers', '0', '--run-dir', 'run'], cwd);
+  assert.equal(first.code, 0, first.stderr);
+  renameSync(join(cwd, 'fm'), join(cwd, 'moved'));
+  const lost = await odyssey(['resume', 'run'], cwd);
+  assert.equal(lost.code, 2, lost.stderr);
+  const resumed = await odyssey(['resume', 'run', '--data-dir', 'moved'], cwd);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(JSON.parse(readFileSync(join(cwd, 'run', 'config.json'), 'utf8')).dataDir, 'moved');
 });

@@ -11,7 +11,7 @@ import { crossEntropy } from '../../nn/functional/loss.js';
 import { manualSeed } from '../../tensor/random.js';
 import { findLearningRate } from '../../train/lr-finder.js';
 import { renderLrFinder } from '../../train/plot.js';
-import { formatOptions, parseArgs, UsageError, type OptionSpec } from '../args.js';
+import { formatOptions, optionWords, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { buildModel, buildOptimizer } from '../build.js';
 import { checkBatchSize, setupData } from '../data-setup.js';
 import { writeJson } from '../run-files.js';
@@ -83,7 +83,10 @@ export async function lrFindCommand(argv: readonly string[]): Promise<number> {
       process.stdout.write(`no suggestion: the loss never fell; try a wider range (--start-lr, --end-lr) or more --iterations. Curve in ${outDir}\n`);
     } else {
       process.stdout.write(`suggested learning rate: ${fmt(r.suggestedLr)} (steepest fall of the loss); curve in ${outDir}\n`);
-      process.stdout.write(`to train with it: odyssey train --model ${config.model} --dataset ${config.dataset} --optimizer ${config.optimizer} --lr ${fmt(r.suggestedLr)}\n`);
+      // Every data and model option given here, so the command trains what was measured.
+      const given = [...values].filter(([k]) => !['model', 'dataset', 'optimizer', 'lr', 'verbose'].includes(k));
+      const words = optionWords([['model', config.model], ['dataset', config.dataset], ...given, ['optimizer', config.optimizer]]);
+      process.stdout.write(`to train with it: odyssey train ${words.join(' ')} --lr ${fmt(r.suggestedLr)}\n`);
     }
     if (verbose) process.stderr.write(`odyssey: ${data.train.length} training images; ${data.pipeline.join(', ')}\n`);
     return 0;

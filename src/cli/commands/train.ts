@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { formatOptions, kebab, parseArgs, UsageError, type OptionSpec, type OptionValue } from '../args.js';
+import { formatOptions, kebab, parseArgs, shellQuote, UsageError, type OptionSpec, type OptionValue } from '../args.js';
 import { checkDatasetName, type DataStats } from '../data-setup.js';
 import { runTraining } from '../run.js';
 import { RUN_FILES } from '../run-files.js';
@@ -23,13 +23,14 @@ ${formatOptions(TRAIN_OPTIONS)}
 
 Exit codes: 0 done, 1 training failed, 2 bad usage, 130 interrupted (a checkpoint was saved).`;
 
-const RESUME_OPTIONS: readonly OptionSpec[] = TRAIN_OPTIONS.filter((s) => ['threads', 'workers', 'verbose'].includes(s.name));
+const RESUME_OPTIONS: readonly OptionSpec[] = TRAIN_OPTIONS.filter((s) => ['data-dir', 'threads', 'workers', 'verbose'].includes(s.name));
 
 export const RESUME_HELP = `Usage: odyssey resume RUN_DIR [options]
 
 Continues the run in RUN_DIR from its latest valid checkpoint, with the configuration saved in
 RUN_DIR/config.json, to the planned number of epochs; then evaluates on the test split and writes
 summary.json. A resumed run ends with the same weights and figures as an uninterrupted one.
+--data-dir points a run at its dataset's new place (recorded in config.json).
 
 Options:
 ${formatOptions(RESUME_OPTIONS)}`;
@@ -198,7 +199,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   const config = resolveConfig(values);
   checkDatasetName(config.dataset);
   if (config.resume === null && existsSync(join(config.runDir, RUN_FILES.config))) {
-    throw new UsageError(`train: option --run-dir: ${config.runDir} already holds a run; continue it with odyssey resume ${config.runDir}, or choose another --run-dir`);
+    throw new UsageError(`train: option --run-dir: ${config.runDir} already holds a run; continue it with odyssey resume ${shellQuote(config.runDir)}, or choose another --run-dir`);
   }
   if (config.resume === null) checkFreshCheckpointDir(config.checkpointDir);
   return runTraining(config, { verbose, stats, resumes, starts, argv: ['train', ...argv] });
