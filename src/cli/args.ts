@@ -133,7 +133,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
     else if (spec.type === 'bool') raw = 'true';
     else {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`${command}: option --${spec.name} needs a value: ${expected(spec)}`);
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`${command}: option --${spec.name} needs a value: ${spec.type === 'string' ? spec.metavar ?? 'a value' : expected(spec)}`);
       raw = next;
       i++;
     }

@@ -79,9 +79,10 @@ function checkSplit(split: unknown, name: string): Split {
 function requireDir(root: unknown, name: string, expected: string): string {
   if (typeof root !== 'string' || root === '') throw new TypeError(`${name}: pass root, the directory holding ${expected}`);
   const dir = resolve(root);
-  let isDir = false;
+  let isDir: boolean | null = null;
   try { isDir = statSync(dir).isDirectory(); } catch { /* missing */ }
-  if (!isDir) throw new DataFileError(dir, `${name}: this directory does not exist (expected it to hold ${expected})`);
+  if (isDir === false) throw new DataFileError(dir, `${name}: this is a file, not a directory (expected a directory holding ${expected})`);
+  if (isDir === null) throw new DataFileError(dir, `${name}: this directory does not exist (expected it to hold ${expected})`);
   return dir;
 }
 

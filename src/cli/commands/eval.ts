@@ -2,7 +2,7 @@
 // dataset. The model, data statistics and transforms come from the run's config.json next to the
 // checkpoint when there is one; --model and --dataset say them otherwise (or override them).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setNumThreads } from '../../backend/index.js';
 import { modelInfo } from '../../models/registry.js';
@@ -11,7 +11,7 @@ import { SGD } from '../../optim/sgd.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { CheckpointManager } from '../../train/checkpoint/checkpoint-manager.js';
 import { TrainingLoop } from '../../train/training-loop.js';
-import { formatOptions, parseArgs, UsageError, type OptionSpec, type OptionValue } from '../args.js';
+import { formatOptions, parseArgs, shellQuote, UsageError, type OptionSpec, type OptionValue } from '../args.js';
 import { buildModel, mixedPrecisionOf } from '../build.js';
 import { setupData, type DataStats } from '../data-setup.js';
 import { RUN_FILES } from '../run-files.js';
@@ -61,6 +61,7 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
   const checkpoint = flags.get('checkpoint') as string | undefined;
   if (!checkpoint) throw new UsageError('eval: option --checkpoint is required: the checkpoint file to evaluate (see odyssey checkpoints RUN_DIR)');
   if (!existsSync(checkpoint)) throw new UsageError(`eval: option --checkpoint: no such file ${checkpoint}`);
+  if (statSync(checkpoint).isDirectory()) throw new UsageError(`eval: option --checkpoint: ${checkpoint} is a directory; expected a checkpoint file (odyssey checkpoints ${shellQuote(checkpoint)} lists them)`);
   const saved = runConfigFor(checkpoint);
   const base = saved ? savedConfigValues(saved, 'config.json') : new Map<string, OptionValue>();
   if (!saved && !flags.has('model')) throw new UsageError(`eval: option --model is required: ${checkpoint} is not inside a run directory with a config.json`);

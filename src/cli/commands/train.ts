@@ -2,7 +2,7 @@
 // file and flags; a resumed run starts from its saved config.json.
 
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { formatOptions, kebab, parseArgs, shellQuote, UsageError, type OptionSpec, type OptionValue } from '../args.js';
 import { checkDatasetName, type DataStats } from '../data-setup.js';
@@ -66,6 +66,7 @@ interface SavedRun {
 
 function readSavedRun(runDir: string): SavedRun {
   const path = join(runDir, RUN_FILES.config);
+  if (existsSync(runDir) && !statSync(runDir).isDirectory()) throw new UsageError(`resume: ${runDir} is a file; expected the run directory that holds it (${dirname(runDir)})`);
   if (!existsSync(path)) throw new UsageError(`resume: ${runDir} is not a run directory (no ${RUN_FILES.config}); expected the directory a train run wrote`);
   let obj: Record<string, unknown>;
   try {
