@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { odyssey, tempDir, QUICK } from './helpers.js';
+import { defaultRunDir } from '../../src/cli/train-options.js';
 
 test('train --resume refuses options that differ from the run and leaves config.json untouched', async () => {
   const cwd = tempDir('resume');
@@ -107,4 +108,26 @@ test('odyssey resume --data-dir: a run whose dataset moved continues from the ne
   const resumed = await odyssey(['resume', 'run', '--data-dir', 'moved'], cwd);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(JSON.parse(readFileSync(join(cwd, 'run', 'config.json'), 'utf8')).dataDir, 'moved');
+});
+
+test('runs started in the same second without --run-dir get their own directories', async () => {
+  const cwd = tempDir('same-second');
+  // Occupy the default directory of this second and the next few, as a run started just now would.
+  const now = Date.now();
+  for (let s = 0; s < 20; s++) mkdirSync(join(cwd, defaultRunDir('lenet5', 'mnist-sample', new Date(now + 1000 * s))), { recursive: true });
+  const [a, b] = await Promise.all([odyssey(['train', ...QUICK, '--epochs', '1'], cwd), odyssey(['train', ...QUICK, '--epochs', '1'], cwd)]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const dirOf = (r: { stdout: string }) => /run directory (\S+)$/m.exec(r.stdout)![1]!;
+  assert.notEqual(dirOf(a), dirOf(b));
+  for (const r of [a, b]) {
+    assert.match(dirOf(r), /^runs\/\d{4}-\d\d-\d\d-\d{6}-\d+-lenet5-mnist-sample$/);
+    assert.ok(existsSync(join(cwd, dirOf(r), 'summary.json')));
+    assert.ok(existsSync(join(cwd, dirOf(r), 'checkpoints', 'manifest.json')), 'checkpoints inside the run directory');
+  }
+  // A run that fails before writing anything leaves no empty directory behind.
+  const before = readdirSync(join(cwd, 'runs')).length;
+  const bad = await odyssey(['train', ...QUICK, '--batch-size', '1000'], cwd);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.equal(readdirSync(join(cwd, 'runs')).length, before);
 });

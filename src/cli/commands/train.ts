@@ -1,13 +1,14 @@
 // `odyssey train [options]` and `odyssey resume RUN_DIR`: configuration from defaults, a config
 // file and flags; a resumed run starts from its saved config.json.
 
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { formatOptions, kebab, parseArgs, shellQuote, UsageError, type OptionSpec, type OptionValue } from '../args.js';
 import { checkDatasetName, type DataStats } from '../data-setup.js';
 import { runTraining } from '../run.js';
 import { RUN_FILES } from '../run-files.js';
+import { makeDirectory } from '../fs-errors.js';
 import { MANIFEST_NAME } from '../../train/checkpoint/manifest.js';
 import { configFileValues, resolveConfig, savedConfigValues, TRAIN_OPTIONS, type TrainConfig } from '../train-options.js';
 
@@ -199,11 +200,35 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   }
   const config = resolveConfig(values);
   checkDatasetName(config.dataset);
-  if (config.resume === null && existsSync(join(config.runDir, RUN_FILES.config))) {
-    throw new UsageError(`train: option --run-dir: ${config.runDir} already holds a run; continue it with odyssey resume ${shellQuote(config.runDir)}, or choose another --run-dir`);
+  // The default run directory is claimed atomically: runs started in the same second get -2, -3...
+  const claimed = values.has('run-dir') ? null : claimRunDir(config, !values.has('checkpoint-dir'));
+  try {
+    if (config.resume === null && existsSync(join(config.runDir, RUN_FILES.config))) {
+      throw new UsageError(`train: option --run-dir: ${config.runDir} already holds a run; continue it with odyssey resume ${shellQuote(config.runDir)}, or choose another --run-dir`);
+    }
+    if (config.resume === null) checkFreshCheckpointDir(config.checkpointDir);
+    return await runTraining(config, { verbose, stats, resumes, starts, argv: ['train', ...argv] });
+  } finally {
+    if (claimed) try { rmdirSync(claimed); } catch { /* not empty: the run's */ }
   }
-  if (config.resume === null) checkFreshCheckpointDir(config.checkpointDir);
-  return runTraining(config, { verbose, stats, resumes, starts, argv: ['train', ...argv] });
+}
+
+/** Makes the default run directory (or the first free `<date>-<k>-<model>-<dataset>`), updating config; returns it. */
+function claimRunDir(config: TrainConfig, checkpointsInside: boolean): string {
+  const base = config.runDir, tail = `-${config.model}-${config.dataset}`;
+  makeDirectory(dirname(base), 'the runs directory');
+  for (let k = 1; ; k++) {
+    const dir = k === 1 ? base : `${base.slice(0, -tail.length)}-${k}${tail}`;
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && k < 1000) continue;
+      makeDirectory(dir, 'the run directory (--run-dir)'); // names the real cause
+    }
+    config.runDir = dir;
+    if (checkpointsInside) config.checkpointDir = `${dir}/checkpoints`;
+    return resolve(dir);
+  }
 }
 
 export async function resumeCommand(argv: readonly string[]): Promise<number> {
