@@ -514,10 +514,10 @@ export class TrainingLoop {
         lr: this.currentLr(), imagesPerSecond: elapsed > 0 ? (this.sums.samples - resumedSamples) / elapsed : 0, elapsedSeconds: elapsed, stepped,
       };
       await this.emit('onBatchEnd', logs);
-      if (stepped && this.checkpointEverySteps > 0 && this.step % this.checkpointEverySteps === 0) {
-        this.saveCheckpoint(trainLoader, { train_loss: logs.meanLoss, train_accuracy: logs.accuracy });
-      }
-      if (this.interruptRequested && this.pendingBatches === 0) this.stopForInterrupt(trainLoader, true);
+      const periodic = stepped && this.checkpointEverySteps > 0 && this.step % this.checkpointEverySteps === 0;
+      if (periodic) this.saveCheckpoint(trainLoader, { train_loss: logs.meanLoss, train_accuracy: logs.accuracy });
+      // The periodic checkpoint just written holds this very state: no second copy.
+      if (this.interruptRequested && this.pendingBatches === 0) this.stopForInterrupt(trainLoader, !periodic);
       if (this.stopTraining) break;
     }
     if (this.pendingBatches > 0) this.finishWindow();

@@ -42,6 +42,21 @@ test('interrupt() saves a mid-epoch checkpoint after the current step; resuming 
   assert.deepEqual(weightsOf(resumed.model), weightsOf(reference.model));
 });
 
+test('an interrupt right after a periodic checkpoint reuses it instead of saving the same step twice', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ody-interrupt-every-'));
+  manualSeed(7);
+  const model = new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 3));
+  const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+  const checkpoints = new train.CheckpointManager({ directory: dir, maxToKeep: 10, warn: quiet });
+  const loop = new train.TrainingLoop({ model, optimizer: opt, loss: ce, checkpoints, checkpointEverySteps: 1, log: quiet });
+  loop.callbacks.push({ onBatchEnd: (l, b) => { if (b.batch === 2) l.interrupt(); } });
+  const err = await loop.train({ epochs: 1, trainLoader: loader(160, 9) }).then(() => null, (e: unknown) => e) as InstanceType<typeof train.TrainingInterrupted>;
+  assert.ok(err instanceof train.TrainingInterrupted);
+  assert.equal(err.step, 3);
+  assert.deepEqual(checkpoints.list().map((c) => c.file), [1, 2, 3].map((s) => `checkpoint-e0000-s0000000${s}.safetensors`), 'one file per step, none with a -2 suffix');
+  assert.match(err.checkpoint!, /checkpoint-e0000-s00000003\.safetensors$/);
+});
+
 test('with gradient accumulation the interrupt waits for the window to close; without checkpoints nothing is saved', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ody-interrupt-acc-'));
   const run = setup(dir, 3);
