@@ -19,8 +19,8 @@ import { TrainingError, TrainingInterrupted, TrainingLoop } from '../train/train
 import { DataParallel } from '../train/data-parallel.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { buildModel, buildOptimizer, buildScheduler, mixedPrecisionOf } from './build.js';
-import { shellQuote } from './args.js';
-import { checkBatchSize, setupData, type DataStats } from './data-setup.js';
+import { shellQuote, UsageError } from './args.js';
+import { checkBatchSize, dataFingerprint, setupData, type DataStats } from './data-setup.js';
 import { makeDirectory } from './fs-errors.js';
 import { EXIT_INTERRUPTED, InterruptHandler } from './interrupt.js';
 import { RUN_FILES, splitResult, writeJson, writeRunPage, type Summary } from './run-files.js';
@@ -35,7 +35,7 @@ export interface RunOptions {
   /** Times the run was resumed before this start. */
   resumes?: number;
   /** For a resumed run: the command line that started it and those of earlier resumes (kept in config.json). */
-  starts?: { argv: unknown; resumedWith: unknown[] };
+  starts?: { argv: unknown; resumedWith: unknown[]; dataFingerprint: string | null };
 }
 
 /** Non-finite optimizer steps in a row after which a run is stopped as diverged (exit 1). */
@@ -63,6 +63,11 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   let dataParallel: DataParallel | null = null;
   try {
     checkBatchSize('train', config.batchSize, data);
+    const fingerprint = dataFingerprint(data);
+    const recorded = options.starts?.dataFingerprint ?? null;
+    if (config.resume !== null && recorded !== null && recorded !== fingerprint) {
+      throw new UsageError(`train: the ${config.dataset} data${config.dataDir !== null ? ` in ${config.dataDir} (--data-dir)` : ''} is not what the run started with (its fingerprint ${fingerprint.slice(0, 16)}... differs from the recorded ${recorded.slice(0, 16)}...); resume with the run's own data, or start a new run`);
+    }
     const net = buildModel(config, data.numClasses, data.inChannels);
     const optimizer = buildOptimizer(config, net);
     const { scheduler, interval } = buildScheduler(config, optimizer, data.trainLoader.length);
@@ -74,7 +79,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     const continuing = resumed && options.starts !== undefined;
     const stored = savedConfig(config, {
       data: {
-        stats: data.stats, pipeline: data.pipeline, numClasses: data.numClasses, inputShape: data.inputShape,
+        fingerprint, stats: data.stats, pipeline: data.pipeline, numClasses: data.numClasses, inputShape: data.inputShape,
         trainImages: data.train.length, valImages: data.val?.length ?? 0, testImages: data.test.length,
         validationRule: `training sample i held out when floor((i+1)*${config.valSplit}) > floor(i*${config.valSplit})`,
       },

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { odyssey, tempDir, QUICK } from './helpers.js';
 import { defaultRunDir } from '../../src/cli/train-options.js';
 
@@ -107,7 +108,22 @@ test('odyssey resume --data-dir: a run whose dataset moved continues from the ne
   assert.equal(lost.code, 2, lost.stderr);
   const resumed = await odyssey(['resume', 'run', '--data-dir', 'moved'], cwd);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.equal(JSON.parse(readFileSync(join(cwd, 'run', 'config.json'), 'utf8')).dataDir, 'moved');
+  const config = JSON.parse(readFileSync(join(cwd, 'run', 'config.json'), 'utf8'));
+  assert.equal(config.dataDir, 'moved');
+  assert.match(config.data.fingerprint, /^[0-9a-f]{64}$/);
+  // The same files with the training images in another order (labels no longer matching): refused.
+  mkdirSync(join(cwd, 'shuffled'));
+  for (const f of readdirSync(join(cwd, 'moved')).filter((n) => !n.startsWith('train-images'))) cpSync(join(cwd, 'moved', f), join(cwd, 'shuffled', f));
+  const images = gunzipSync(readFileSync(join(cwd, 'moved', 'train-images-idx3-ubyte.gz')));
+  const header = 16, size = 28 * 28, n = (images.length - header) / size;
+  const reversed = Buffer.from(images);
+  for (let i = 0; i < n; i++) images.copy(reversed, header + (n - 1 - i) * size, header + i * size, header + (i + 1) * size);
+  writeFileSync(join(cwd, 'shuffled', 'train-images-idx3-ubyte'), reversed);
+  const before = readFileSync(join(cwd, 'run', 'config.json'), 'utf8');
+  const tampered = await odyssey(['resume', 'run', '--data-dir', 'shuffled'], cwd);
+  assert.equal(tampered.code, 2, tampered.stderr);
+  assert.match(tampered.stderr, /the fashion-mnist data in shuffled \(--data-dir\) is not what the run started with/);
+  assert.equal(readFileSync(join(cwd, 'run', 'config.json'), 'utf8'), before);
 });
 
 test('runs started in the same second without --run-dir get their own directories', async () => {

@@ -62,7 +62,7 @@ interface SavedRun {
   runDir: string;
   checkpointDir: string;
   /** How the run was first started, and the command lines of its resumes. */
-  starts: { argv: unknown; resumedWith: unknown[] };
+  starts: { argv: unknown; resumedWith: unknown[]; dataFingerprint: string | null };
 }
 
 function readSavedRun(runDir: string): SavedRun {
@@ -80,7 +80,10 @@ function readSavedRun(runDir: string): SavedRun {
   return {
     values, stats: data?.stats ?? null, resumes: typeof obj.resumes === 'number' ? obj.resumes : 0,
     runDir: String(obj.runDir ?? runDir), checkpointDir: String(obj.checkpointDir ?? join(runDir, 'checkpoints')),
-    starts: { argv: obj.argv ?? null, resumedWith: Array.isArray(obj.resumedWith) ? obj.resumedWith : [] },
+    starts: {
+      argv: obj.argv ?? null, resumedWith: Array.isArray(obj.resumedWith) ? obj.resumedWith : [],
+      dataFingerprint: typeof (obj.data as { fingerprint?: unknown } | undefined)?.fingerprint === 'string' ? (obj.data as { fingerprint: string }).fingerprint : null,
+    },
   };
 }
 
