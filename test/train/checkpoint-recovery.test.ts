@@ -96,3 +96,16 @@ test('loadLatest skipping a corrupt newest checkpoint takes it out: not the best
   assert.deepEqual(mgr.best, { file: newest, value: 0.4 });
   assert.ok(mgr.list({ verify: true }).every((e) => e.valid));
 });
+
+test('restoring into another architecture says so in one line, naming a few keys', () => {
+  const dir = tmp();
+  const mgr = new CheckpointManager({ directory: dir, warn: () => {} });
+  mgr.save({ model: model(1), epoch: 1, step: 1 });
+  manualSeed(1);
+  const other = new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU(), new nn.Linear(3, 2), new nn.ReLU(), new nn.Linear(2, 2));
+  assert.throws(() => mgr.loadLatest()!.restore({ model: other }), (e: Error) => {
+    assert.match(e.message, /it holds a different model: 2 of this model's 6 tensors are not in it \('4\.weight', '4\.bias'\), and 0 of its 4 are not in this model; expected a checkpoint of the same architecture$/);
+    assert.doesNotMatch(e.message, /\n/);
+    return true;
+  });
+});

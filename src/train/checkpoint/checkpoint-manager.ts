@@ -437,7 +437,17 @@ export class CheckpointManager {
       path,
       skipped: [],
       restore: (targets: RestoreTargets) => {
-        if (targets.model) targets.model.loadStateDict(info.modelState, { strict: true });
+        if (targets.model) {
+          // Another architecture (say a LeNet-5 checkpoint for a MobileNet): one short line, not every key.
+          const own = new Set(targets.model.stateDict().keys());
+          const missing = [...own].filter((k) => !info.modelState.has(k));
+          const unexpected = [...info.modelState.keys()].filter((k) => !own.has(k));
+          if (missing.length > 0 || unexpected.length > 0) {
+            const some = (keys: string[]) => keys.slice(0, 3).map((k) => `'${k}'`).join(', ') + (keys.length > 3 ? ', ...' : '');
+            throw new CheckpointError(path, `it holds a different model: ${missing.length} of this model's ${own.size} tensors are not in it${missing.length ? ` (${some(missing)})` : ''}, and ${unexpected.length} of its ${info.modelState.size} are not in this model${unexpected.length ? ` (${some(unexpected)})` : ''}; expected a checkpoint of the same architecture`);
+          }
+          targets.model.loadStateDict(info.modelState, { strict: true });
+        }
         if (targets.optimizer) {
           if (info.optimizerState === null) throw new CheckpointError(path, 'it holds no optimizer state');
           targets.optimizer.loadStateDict(info.optimizerState as never);
