@@ -88,10 +88,10 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       argv: continuing ? options.starts!.argv : options.argv,
       ...(continuing ? { resumedWith: [...options.starts!.resumedWith, options.argv] } : {}),
     });
-    // A resumed run's config.json is rewritten only once its checkpoint is restored: a resume
-    // that fails leaves the run's record as it was.
+    // A resumed run's config.json is (re)written only once its checkpoint is restored: a resume
+    // that fails leaves the run's record as it was (and a new run directory free for a retry).
     const writeConfig = () => writeJson(join(runDir, RUN_FILES.config), stored);
-    if (!continuing) writeConfig();
+    if (!resumed) writeConfig();
     const title = `${config.model} on ${config.dataset}`;
     info(`odyssey: ${title}: ${data.train.length} training, ${data.val?.length ?? 0} validation, ${data.test.length} test images; ${data.pipeline.join(', ')}; ${config.threads === 0 ? 'all cores' : `${config.threads} thread(s)`}`);
 
@@ -109,7 +109,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       new MetricsLogger({ path: join(runDir, RUN_FILES.metrics), everySteps: config.logEvery }),
       new PlotWriter({ path: join(runDir, RUN_FILES.plot), title, onWrite: (loop) => writeRunPage(runDir, title, loop.history, stored) }),
       interrupt,
-      ...(continuing ? [{ onTrainBegin: writeConfig }] : []),
+      ...(resumed ? [{ onTrainBegin: writeConfig }] : []),
     ];
     const loop = new TrainingLoop({
       model: net, optimizer, scheduler, schedulerInterval: interval,
@@ -123,6 +123,9 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     try {
       await loop.train({ epochs: config.epochs, trainLoader: data.trainLoader, valLoader: data.valLoader, resume: config.resume === null ? false : config.resume === 'latest' ? true : resolve(config.resume) });
     } catch (e) {
+      // Resuming a checkpoint of a run with another batch size or data selection (a checkpoint file given to a new run).
+      const loader = /^DataLoader\.loadStateDict: the state is for a different loader \((.*)\)$/.exec((e as Error).message ?? '');
+      if (loader) throw new UsageError(`train: option --resume: the checkpoint was saved by a run with another --batch-size, --limit or --val-split (${loader[1]!.replace(/datasetLength/g, 'training images').replace(/batchSize/g, 'batch size')}); give the options that run used`);
       if (!(e instanceof TrainingInterrupted)) throw e;
       err(`odyssey: interrupted at epoch ${e.epoch + 1}, step ${e.step}; checkpoint ${e.checkpoint ?? '(none)'}`);
       err(`odyssey: to continue: odyssey resume ${shellQuote(config.runDir)}`);

@@ -147,3 +147,14 @@ test('runs started in the same second without --run-dir get their own directorie
   assert.equal(bad.code, 2, bad.stderr);
   assert.equal(readdirSync(join(cwd, 'runs')).length, before);
 });
+
+test('--resume of a checkpoint from a run with another --limit: exit 2 naming the options, nothing written', async () => {
+  const cwd = tempDir('other-limit');
+  const a = await odyssey(['train', ...QUICK, '--epochs', '1', '--run-dir', 'A'], cwd);
+  assert.equal(a.code, 0, a.stderr);
+  const ckpt = join('A', 'checkpoints', readdirSync(join(cwd, 'A', 'checkpoints')).find((f) => f.endsWith('.safetensors'))!);
+  const b = await odyssey(['train', ...QUICK, '--limit', '200', '--epochs', '1', '--run-dir', 'B', '--resume', ckpt], cwd);
+  assert.equal(b.code, 2, b.stderr);
+  assert.match(b.stderr, /option --resume: the checkpoint was saved by a run with another --batch-size, --limit or --val-split \(training images 360, this loader 180\)/);
+  assert.ok(!existsSync(join(cwd, 'B', 'config.json')), 'the failed start left no config.json: B is free for a retry');
+});
