@@ -143,11 +143,15 @@ export function renderLearningCurves(history: readonly EpochLogs[], title?: stri
 /** The learning-rate range test: loss and smoothed loss against the rate (log scale), the suggestion marked. */
 export function renderLrFinder(lrs: readonly number[], losses: readonly number[], smoothed: readonly number[], suggestedLr: number | null, title?: string): string {
   const at = (ys: readonly number[]) => lrs.map((lr, i) => [Math.log10(lr), ys[i]!] as const);
-  // The raw loss explodes at the end; draw up to twice the first smoothed value so the fall stays visible.
+  // The raw loss explodes at the end; the axis goes up to twice the first smoothed value so the
+  // fall stays visible. Raw losses above it are drawn on the top edge (the legend says so), not
+  // dropped, so a spike shows; the smoothed curve stops where it leaves the axis.
   const cap = 2 * Math.max(smoothed[0] ?? 1, Math.min(...smoothed));
   const clipped = (ys: readonly number[]) => at(ys).filter(([, y]) => y <= cap);
+  const raw = at(losses).map(([x, y]) => [x, Math.min(y, cap)] as const);
+  const above = losses.filter((y) => y > cap).length;
   const series: CurveSeries[] = [
-    { label: 'loss', color: '#9ecae1', points: clipped(losses) },
+    { label: above > 0 ? `loss (${above} above ${Number(cap.toPrecision(2))} on the top edge)` : 'loss', color: '#9ecae1', points: raw },
     { label: 'smoothed', color: '#1f77b4', points: clipped(smoothed) },
   ];
   if (suggestedLr !== null) {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nn, optim, manualSeed, Tensor, train } from '../../src/index.js';
-import { legendCorner, niceTicks } from '../../src/train/plot.js';
+import { legendCorner, niceTicks, renderLrFinder } from '../../src/train/plot.js';
 import type { EpochLogs } from '../../src/train/callbacks/callback.js';
 import { loader, mlp } from './helpers.js';
 
@@ -70,4 +70,17 @@ test('PlotWriter writes the plot when training starts and after every epoch', as
   assert.ok(existsSync(path));
   assert.equal((readFileSync(path, 'utf8').match(/<circle /g) ?? []).length, 12);
   assert.throws(() => new train.PlotWriter({ path: '' }), /PlotWriter: expected a path/);
+});
+
+test('lr-finder plot: a raw loss above the axis is drawn on its top edge, not dropped, and the legend says so', () => {
+  const lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+  const losses = [2.3, 2.2, 17.1, 1.5, 1.4];
+  const smoothed = [2.3, 2.25, 2.0, 1.8, 1.6];
+  const svg = renderLrFinder(lrs, losses, smoothed, 1e-2);
+  const lines = [...svg.matchAll(/<polyline [^>]*points="([^"]+)"/g)].map((m) => m[1]!.split(' '));
+  assert.equal(lines[0]!.length, 5, 'every raw loss is drawn');
+  const ys = lines[0]!.map((p) => Number(p.split(',')[1]));
+  assert.equal(Math.min(...ys), ys[2], 'the spike is the highest point, on the top edge');
+  assert.match(svg, /loss \(1 above 4\.6 on the top edge\)/);
+  assert.equal(lines[1]!.length, 5, 'the smoothed curve is whole');
 });
