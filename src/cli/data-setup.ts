@@ -50,6 +50,7 @@ export function checkDatasetName(name: string): void {
 
 function load(config: Pick<TrainConfig, 'dataset' | 'dataDir'>, split: 'train' | 'test'): ImageDataset {
   const options: DatasetOptions = { split };
+  if (config.dataDir !== null && config.dataset === 'mnist-sample') throw new UsageError(`train: option --data-dir: mnist-sample ships with the package and reads no directory; leave --data-dir out, or choose a --dataset that reads one (mnist, fashion-mnist, emnist, cifar10, cifar100)`);
   if (config.dataDir !== null) options.root = config.dataDir;
   let ds;
   try {

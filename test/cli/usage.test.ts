@@ -68,6 +68,7 @@ test('usage errors exit 2 with one message naming the option and the expected va
     [['eval', '--checkpoint', '.'], /eval: option --checkpoint: \. is a directory; expected a checkpoint file \(odyssey checkpoints \. lists them\)/],
     [['resume', process.execPath], /resume: \S+ is a file; expected the run directory that holds it/],
     [['train', '--dataset', 'fashion-mnist', '--data-dir', process.execPath], /fashion-mnist: this is a file, not a directory/],
+    [['train', '--data-dir', '/nonexistent'], /option --data-dir: mnist-sample ships with the package and reads no directory/],
     [['train', '--data-parallel', '1000'], /--data-parallel: expected an integer from 1 to 64, got "1000"/],
     [['train', '--momentum', '2'], /--momentum: expected a number from 0 to 1, got "2"/],
     [['train', '--lr', '0x10'], /--lr: expected a number >= 0, got "0x10"/],
