@@ -152,3 +152,21 @@ test('native depthwise conv2d: channel ranges split between threads on unit boun
     seed += 10;
   }
 });
+
+test('native depthwise conv2d: batches of several image groups', () => {
+  // More images than one call of the shift kernels takes (8 on unstaged planes, about 64 KB of
+  // phase planes when staged), so the weight gradient sums partials across groups and the
+  // prefetches of the next group and of the next block of channels run.
+  const cases: DwCase[] = [
+    { n: 11, c: 6, h: 32, w: 32, r: 3, stride: 2, pad: 1 },
+    { n: 10, c: 9, h: 15, w: 17, r: 3, stride: 2, pad: 1, bias: true },
+    { n: 9, c: 5, h: 16, w: 16, r: 3, pad: 1, bias: true },
+    { n: 17, c: 3, h: 9, w: 8, r: 3, pad: 1 },
+  ];
+  let seed = 700;
+  for (const cs of cases) {
+    const g = geometry(cs);
+    checkAgainstReference(g, makeData(g, seed, cs.bias ?? false), false);
+    seed += 10;
+  }
+});
