@@ -3,6 +3,7 @@
 // methods and fields, so the tensor layer can record into it without a cycle.
 
 import type { Tensor } from '../tensor/tensor.js';
+import { recycleReleased } from '../tensor/buffer-pool.js';
 import { isGradEnabled } from './grad-mode.js';
 
 /**
@@ -46,10 +47,14 @@ interface Saved {
 export class FunctionNode extends Node {
   private backwardFn: BackwardFn | null;
   private saved: Saved[];
-  constructor(name: string, next: (Node | null)[], backwardFn: BackwardFn, saved: readonly Tensor[], readonly inputShapes: readonly (readonly number[])[]) {
+  /** A tensor only this node refers to (see record's `consumed`): its memory is reused on release. */
+  private consumed: Tensor | null;
+  constructor(name: string, next: (Node | null)[], backwardFn: BackwardFn, saved: readonly Tensor[], readonly inputShapes: readonly (readonly number[])[],
+    consumed: Tensor | null = null) {
     super(name, next);
     this.backwardFn = backwardFn;
     this.saved = saved.map((tensor) => ({ tensor, version: tensor._version }));
+    this.consumed = consumed;
   }
 
   apply(grad: Tensor, gradIsFree = false): readonly (Tensor | null | undefined)[] {
@@ -67,6 +72,8 @@ export class FunctionNode extends Node {
   override release(): void {
     this.backwardFn = null;
     this.saved = [];
+    if (this.consumed) recycleReleased(this.consumed.storage);
+    this.consumed = null;
   }
 }
 
@@ -85,12 +92,16 @@ export function needsGrad(inputs: readonly (Tensor | null | undefined)[]): boole
 /**
  * Records `out` as produced by op `name` from `inputs` (when any requires grad and recording is
  * on). backward receives the gradient of out and returns one gradient per input, shaped like it.
- * `saved` lists tensors backward reads, to detect in-place changes to them.
+ * `saved` lists tensors backward reads, to detect in-place changes to them. `consumed`: an input
+ * whose memory nothing but this node (its backward closure and `saved`) will ever refer to again,
+ * not the base or a view of another tensor; after the node's backward has run without retainGraph
+ * its buffer is reused (tensor/buffer-pool.ts). The caller must know that no user code saw it.
  */
-export function record(out: Tensor, name: string, inputs: readonly (Tensor | null | undefined)[], backward: BackwardFn, saved: readonly Tensor[] = []): Tensor {
+export function record(out: Tensor, name: string, inputs: readonly (Tensor | null | undefined)[], backward: BackwardFn, saved: readonly Tensor[] = [],
+  consumed: Tensor | null = null): Tensor {
   if (!needsGrad(inputs)) return out;
   const next = inputs.map((t) => (t ? edgeOf(t) : null));
   out.requiresGrad = true;
-  out.gradFn = new FunctionNode(name, next, backward, saved, inputs.map((t) => (t ? t.shape : [])));
+  out.gradFn = new FunctionNode(name, next, backward, saved, inputs.map((t) => (t ? t.shape : [])), consumed);
   return out;
 }

@@ -8,8 +8,10 @@
 // tensor, constant or user array, whatever a backward function returned), the engine owned the
 // gradient outright (no other pending gradient or view refers to its storage), and the buffer is
 // the storage's whole memory. Leaves' and retained .grad get copies (Tensor._accumulateGrad),
-// never the engine's gradient itself. Buffers under MIN_BYTES are left to the allocator; at most
-// MAX_POOLED_BYTES are held.
+// never the engine's gradient itself. Forward activations come back too, but only those a graph
+// node held as the sole owner (recycleReleased): a convolution's output that only the batch norm
+// after it read, once that batch norm's backward has run. Buffers under MIN_BYTES are left to the
+// allocator; at most MAX_POOLED_BYTES are held.
 
 import type { Storage } from './storage.js';
 
@@ -58,6 +60,26 @@ export function recycleStorage(storage: Storage): void {
   const bytes = buf.byteLength;
   if (data.byteOffset !== 0 || data.byteLength !== bytes || pooledBytes + bytes > MAX_POOLED_BYTES) return;
   handedOut.delete(buf);
+  pushBuffer(buf);
+}
+
+/**
+ * Gives back the memory of a forward activation that a graph node held as its only owner, when
+ * that node releases it (autograd/graph.ts). The caller guarantees that nothing else refers to the
+ * storage or its array; memory that is not one whole ArrayBuffer is left alone.
+ */
+export function recycleReleased(storage: Storage): void {
+  const data = storage.data;
+  const buf = data.buffer;
+  if (!(buf instanceof ArrayBuffer)) return;
+  const bytes = buf.byteLength;
+  if (bytes < MIN_BYTES || data.byteOffset !== 0 || data.byteLength !== bytes || pooledBytes + bytes > MAX_POOLED_BYTES) return;
+  handedOut?.delete(buf);
+  pushBuffer(buf);
+}
+
+function pushBuffer(buf: ArrayBuffer): void {
+  const bytes = buf.byteLength;
   const list = pool.get(bytes);
   if (list) list.push(buf);
   else pool.set(bytes, [buf]);

@@ -43,7 +43,7 @@ function fromArray(a: FloatArray, shape: readonly number[], cd: ComputeDtype): T
 }
 
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
-  return batchNormOp(input, runningMean, runningVar, options, false);
+  return batchNormOp(input, runningMean, runningVar, options, false, false);
 }
 
 /**
@@ -53,11 +53,22 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
  * precision inputs take the two ops (their ReLU sees the rounded output).
  */
 export function batchNormRelu(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
-  if (input.dtype !== 'float32' && input.dtype !== 'float64') return batchNormOp(input, runningMean, runningVar, options, false).relu_();
-  return batchNormOp(input, runningMean, runningVar, options, true);
+  return batchNormLayer(input, runningMean, runningVar, options, true, false);
 }
 
-function batchNormOp(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions, relu: boolean): Tensor {
+/**
+ * The batch norm layers' call. `consumeInput`: the input is a tensor that nothing but this op
+ * will ever see (Sequential: a plain Conv2d's output), so once backward has used it, its memory
+ * is reused for later tensors (autograd/graph.ts record's `consumed`).
+ */
+export function batchNormLayer(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions, relu: boolean,
+  consumeInput: boolean): Tensor {
+  if (relu && input.dtype !== 'float32' && input.dtype !== 'float64') return batchNormOp(input, runningMean, runningVar, options, false, consumeInput).relu_();
+  return batchNormOp(input, runningMean, runningVar, options, relu, consumeInput);
+}
+
+function batchNormOp(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions, relu: boolean,
+  consumeInput: boolean): Tensor {
   const op = relu ? 'batchNormRelu' : 'batchNorm';
   checkFloatTensor(input, op);
   if (input.ndim < 2) throw new RangeError(`${op}: expected an input with at least 2 dimensions [N, C, ...], got ${shapeStr(input.shape)}`);
@@ -107,7 +118,7 @@ function batchNormOp(input: Tensor, runningMean: Tensor | null, runningVar: Tens
         saveMean, saveInvstd, training, dxa, dwa, dba, relu ? ya : null);
     }
     return [dx && toDtype(dx, input.dtype), dw && toDtype(dw, weight!.dtype), db && toDtype(db, bias!.dtype)];
-  }, [input, ...(weight ? [weight] : []), ...(relu ? [out] : [])]);
+  }, [input, ...(weight ? [weight] : []), ...(relu ? [out] : [])], consumeInput && input._base === null && input !== out ? input : null);
 }
 
 export interface LocalResponseNormOptions {

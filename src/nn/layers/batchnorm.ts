@@ -6,7 +6,7 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { shapeStr } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { filled } from '../../tensor/ops/convert.js';
-import { batchNorm, batchNormRelu } from '../functional/normalization.js';
+import { batchNormLayer } from '../functional/normalization.js';
 import { checkBool, checkFloatTensor, checkInt, checkNumber } from '../functional/args.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -74,15 +74,23 @@ export abstract class BatchNormBase extends Module {
   }
 
   override forward(input: Tensor): Tensor {
-    return this.normalize(input, false);
+    return this.normalize(input, false, false);
   }
 
   /** relu(forward(input)) in one pass (Sequential uses it for a BatchNorm followed by a ReLU). */
   forwardRelu(input: Tensor): Tensor {
-    return this.normalize(input, true);
+    return this.normalize(input, true, false);
   }
 
-  private normalize(input: Tensor, relu: boolean): Tensor {
+  /**
+   * @internal Sequential's call for an input nothing else will see (a plain Conv2d's output):
+   * forward, or forwardRelu when `relu`, and the input's memory is reused once backward has used it.
+   */
+  _forwardConsuming(input: Tensor, relu: boolean): Tensor {
+    return this.normalize(input, relu, true);
+  }
+
+  private normalize(input: Tensor, relu: boolean, consumeInput: boolean): Tensor {
     checkFloatTensor(input, this.layer);
     this.checkInputDim(input);
     if (input.shape[1] !== this.numFeatures) throw new RangeError(`${this.layer}: input has ${input.shape[1]} channels, expected ${this.numFeatures} (input ${shapeStr(input.shape)})`);
@@ -94,9 +102,9 @@ export abstract class BatchNormBase extends Module {
     // Evaluation without running statistics normalises with the batch's, as PyTorch.
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
     const passStats = !this.training || this.trackRunningStats;
-    return (relu ? batchNormRelu : batchNorm)(input, passStats ? this.runningMean : null, passStats ? this.runningVar : null, {
+    return batchNormLayer(input, passStats ? this.runningMean : null, passStats ? this.runningVar : null, {
       weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
-    });
+    }, relu, consumeInput);
   }
 
   override extraRepr(): string {

@@ -6,6 +6,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { BatchNormBase } from './batchnorm.js';
 import { ReLU } from './activation.js';
+import { Conv2d } from './conv2d.js';
 
 export class Sequential extends Module {
   constructor(...modules: Module[]);
@@ -49,19 +50,37 @@ export class Sequential extends Module {
   override forward(input: Tensor): Tensor {
     let x = input;
     let pending: BatchNormBase | null = null; // a batch norm held back to see whether a ReLU follows
+    let private_ = false; // x is a plain Conv2d's output, seen by nothing else yet
     for (const m of this._modules.values()) {
       if (!m) continue;
       if (pending) {
         const fuse = isPlainRelu(m);
-        x = fuse ? pending.forwardRelu(x) : pending.forward(x);
+        x = normalize(pending, x, fuse, private_);
         pending = null;
+        private_ = false;
         if (fuse) continue;
       }
-      if (isPlainBatchNorm(m)) pending = m;
-      else x = m.forward(x) as Tensor;
+      if (isPlainBatchNorm(m)) {
+        pending = m;
+      } else {
+        x = m.forward(x) as Tensor;
+        private_ = isPlainConv(m);
+      }
     }
-    return pending ? pending.forward(x) : x;
+    return pending ? normalize(pending, x, false, private_) : x;
   }
+}
+
+// A batch norm's input that came straight from a plain Conv2d is seen by nothing but the batch
+// norm: the convolution's graph node keeps no reference to its output, and no user code ran in
+// between, so once the batch norm's backward has used it, its memory is reused.
+function normalize(bn: BatchNormBase, x: Tensor, relu: boolean, private_: boolean): Tensor {
+  if (private_) return bn._forwardConsuming(x, relu);
+  return relu ? bn.forwardRelu(x) : bn.forward(x);
+}
+
+function isPlainConv(m: Module): boolean {
+  return m instanceof Conv2d && m.forward === Conv2d.prototype.forward;
 }
 
 // A batch norm directly followed by a ReLU runs as one op: the batch norm's output is seen by
