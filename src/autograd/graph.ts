@@ -3,7 +3,7 @@
 // methods and fields, so the tensor layer can record into it without a cycle.
 
 import type { Tensor } from '../tensor/tensor.js';
-import { recycleReleased } from '../tensor/buffer-pool.js';
+import { dropHold, holdConsumed, holdOutput, type MemoryHold } from './held-memory.js';
 import { isGradEnabled } from './grad-mode.js';
 
 /**
@@ -47,14 +47,14 @@ interface Saved {
 export class FunctionNode extends Node {
   private backwardFn: BackwardFn | null;
   private saved: Saved[];
-  /** A tensor only this node refers to (see record's `consumed`): its memory is reused on release. */
-  private consumed: Tensor | null;
+  /** Memory this node holds (autograd/held-memory.ts), dropped on release. */
+  private holds: MemoryHold[];
   constructor(name: string, next: (Node | null)[], backwardFn: BackwardFn, saved: readonly Tensor[], readonly inputShapes: readonly (readonly number[])[],
-    consumed: Tensor | null = null) {
+    holds: MemoryHold[] = []) {
     super(name, next);
     this.backwardFn = backwardFn;
     this.saved = saved.map((tensor) => ({ tensor, version: tensor._version }));
-    this.consumed = consumed;
+    this.holds = holds;
   }
 
   apply(grad: Tensor, gradIsFree = false): readonly (Tensor | null | undefined)[] {
@@ -72,8 +72,8 @@ export class FunctionNode extends Node {
   override release(): void {
     this.backwardFn = null;
     this.saved = [];
-    if (this.consumed) recycleReleased(this.consumed.storage);
-    this.consumed = null;
+    for (const h of this.holds) dropHold(h);
+    this.holds = [];
   }
 }
 
@@ -92,16 +92,25 @@ export function needsGrad(inputs: readonly (Tensor | null | undefined)[]): boole
 /**
  * Records `out` as produced by op `name` from `inputs` (when any requires grad and recording is
  * on). backward receives the gradient of out and returns one gradient per input, shaped like it.
- * `saved` lists tensors backward reads, to detect in-place changes to them. `consumed`: an input
- * whose memory nothing but this node (its backward closure and `saved`) will ever refer to again,
- * not the base or a view of another tensor; after the node's backward has run without retainGraph
- * its buffer is reused (tensor/buffer-pool.ts). The caller must know that no user code saw it.
+ * `saved` lists tensors backward reads, to detect in-place changes to them. `memory` (see
+ * autograd/held-memory.ts): `consumed`, an input (not a view) that the caller knows no user code
+ * will see again and no node saved without a hold, whose buffer is reused once every node holding
+ * it was released after backward; `savesOutput`, the backward keeps out itself.
  */
 export function record(out: Tensor, name: string, inputs: readonly (Tensor | null | undefined)[], backward: BackwardFn, saved: readonly Tensor[] = [],
-  consumed: Tensor | null = null): Tensor {
+  memory: { consumed?: Tensor | null; savesOutput?: boolean } = {}): Tensor {
   if (!needsGrad(inputs)) return out;
   const next = inputs.map((t) => (t ? edgeOf(t) : null));
+  const holds: MemoryHold[] = [];
+  if (memory.consumed) {
+    const h = holdConsumed(memory.consumed);
+    if (h) holds.push(h);
+  }
+  if (memory.savesOutput) {
+    const h = holdOutput(out);
+    if (h) holds.push(h);
+  }
   out.requiresGrad = true;
-  out.gradFn = new FunctionNode(name, next, backward, saved, inputs.map((t) => (t ? t.shape : [])), consumed);
+  out.gradFn = new FunctionNode(name, next, backward, saved, inputs.map((t) => (t ? t.shape : [])), holds);
   return out;
 }

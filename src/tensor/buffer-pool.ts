@@ -8,9 +8,8 @@
 // tensor, constant or user array, whatever a backward function returned), the engine owned the
 // gradient outright (no other pending gradient or view refers to its storage), and the buffer is
 // the storage's whole memory. Leaves' and retained .grad get copies (Tensor._accumulateGrad),
-// never the engine's gradient itself. Forward activations come back too, but only those a graph
-// node held as the sole owner (recycleReleased): a convolution's output that only the batch norm
-// after it read, once that batch norm's backward has run. Buffers under MIN_BYTES are left to the
+// never the engine's gradient itself. Forward activations come back too, but only those whose
+// only owners were graph nodes, once the last of them was released (autograd/held-memory.ts). Buffers under MIN_BYTES are left to the
 // allocator; at most MAX_POOLED_BYTES are held.
 
 import type { Storage } from './storage.js';
@@ -20,6 +19,7 @@ const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 
 const pool = new Map<number, ArrayBuffer[]>();
 let pooledBytes = 0;
+let releasedBytes = 0;
 /** Buffers of at least MIN_BYTES handed out during the running backward pass (null: none running).
  *  Weak, so that a dead gradient the engine does not recycle is still freed mid-backward (a strong
  *  set kept every one alive to the end of the pass: +200 MiB peak for GoogLeNet). */
@@ -64,8 +64,8 @@ export function recycleStorage(storage: Storage): void {
 }
 
 /**
- * Gives back the memory of a forward activation that a graph node held as its only owner, when
- * that node releases it (autograd/graph.ts). The caller guarantees that nothing else refers to the
+ * Gives back the memory of a forward activation whose only owners, graph nodes, have released it
+ * (autograd/held-memory.ts). The caller guarantees that nothing else refers to the
  * storage or its array; memory that is not one whole ArrayBuffer is left alone.
  */
 export function recycleReleased(storage: Storage): void {
@@ -76,6 +76,7 @@ export function recycleReleased(storage: Storage): void {
   if (bytes < MIN_BYTES || data.byteOffset !== 0 || data.byteLength !== bytes || pooledBytes + bytes > MAX_POOLED_BYTES) return;
   handedOut?.delete(buf);
   pushBuffer(buf);
+  releasedBytes += bytes;
 }
 
 function pushBuffer(buf: ArrayBuffer): void {
@@ -89,4 +90,9 @@ function pushBuffer(buf: ArrayBuffer): void {
 /** Bytes held for reuse. */
 export function pooledByteCount(): number {
   return pooledBytes;
+}
+
+/** Bytes of forward activations given back so far (recycleReleased), for tests and diagnostics. */
+export function releasedByteCount(): number {
+  return releasedBytes;
 }

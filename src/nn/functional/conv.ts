@@ -28,7 +28,17 @@ export function convOutputSize(size: number, kernel: number, pad: number, stride
 }
 
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  return conv2dLayer(input, weight, bias, options, false);
+}
+
+/**
+ * The Conv2d layer's call. `consumeInput`: no user code will see the input again and no node
+ * saved it without a hold (Sequential), so once backward has used it, its memory is reused
+ * (autograd/held-memory.ts).
+ */
+export function conv2dLayer(input: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions, consumeInput: boolean): Tensor {
   const op = 'conv2d';
+  const original = input;
   [input, weight, bias] = autocastArgs(op, input, weight, bias);
   checkFloatTensor(input, op);
   checkFloatTensor(weight, op, 'weight');
@@ -81,12 +91,12 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     oh: convOutputSize(hp, r, padH, strideH, dilationH), ow: convOutputSize(wp, s, padW, strideW, dilationW),
   };
   const xin = extraH > 0 || extraW > 0 ? pad(x4, [0, extraW, 0, extraH]) : x4;
-  const out = convolve(xin, weight, b, geometry);
+  const out = convolve(xin, weight, b, geometry, consumeInput && xin === original ? original : null); // not a cast, pad or view of it
   return batched ? out : out.squeeze(0);
 }
 
 /** The differentiable kernel call on checked arguments. */
-function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry, consumed: Tensor | null): Tensor {
   const cd = computeDtype(x.dtype);
   const [y, ya] = kernelOutput([g.n, g.k, g.oh, g.ow], cd);
   if (y.numel() > 0) backend().conv2dForward(g, kernelArray(x, cd), kernelArray(weight, cd), bias ? kernelArray(bias, cd) : null, ya);
@@ -110,5 +120,5 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeome
       if (wantBias) db = toDtype(tb!, bias.dtype);
     }
     return [dx, dw, db];
-  }, [x, weight]);
+  }, [x, weight], { consumed });
 }

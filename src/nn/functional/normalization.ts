@@ -57,9 +57,9 @@ export function batchNormRelu(input: Tensor, runningMean: Tensor | null, running
 }
 
 /**
- * The batch norm layers' call. `consumeInput`: the input is a tensor that nothing but this op
- * will ever see (Sequential: a plain Conv2d's output), so once backward has used it, its memory
- * is reused for later tensors (autograd/graph.ts record's `consumed`).
+ * The batch norm layers' call. `consumeInput`: no user code will see the input again and no node
+ * saved it without a hold (Sequential), so once backward has used it, its memory is reused
+ * (autograd/held-memory.ts). The fused output is saved with a hold, so a later op may consume it.
  */
 export function batchNormLayer(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions, relu: boolean,
   consumeInput: boolean): Tensor {
@@ -118,7 +118,7 @@ function batchNormOp(input: Tensor, runningMean: Tensor | null, runningVar: Tens
         saveMean, saveInvstd, training, dxa, dwa, dba, relu ? ya : null);
     }
     return [dx && toDtype(dx, input.dtype), dw && toDtype(dw, weight!.dtype), db && toDtype(db, bias!.dtype)];
-  }, [input, ...(weight ? [weight] : []), ...(relu ? [out] : [])], consumeInput && input._base === null && input !== out ? input : null);
+  }, [input, ...(weight ? [weight] : []), ...(relu ? [out] : [])], { consumed: consumeInput ? input : null, savesOutput: relu });
 }
 
 export interface LocalResponseNormOptions {

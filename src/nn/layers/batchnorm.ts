@@ -83,11 +83,12 @@ export abstract class BatchNormBase extends Module {
   }
 
   /**
-   * @internal Sequential's call for an input nothing else will see (a plain Conv2d's output):
-   * forward, or forwardRelu when `relu`, and the input's memory is reused once backward has used it.
+   * @internal Sequential's call: forward, or forwardRelu when `relu`; `consumeInput` as in
+   * batchNormLayer. Also says whether the output may be consumed in turn: no node saved it
+   * without a hold (the half-precision ReLU after the batch norm saves its output).
    */
-  _forwardConsuming(input: Tensor, relu: boolean): Tensor {
-    return this.normalize(input, relu, true);
+  _forwardPrivate(input: Tensor, relu: boolean, consumeInput: boolean): [Tensor, boolean] {
+    return [this.normalize(input, relu, consumeInput), !relu || input.dtype === 'float32' || input.dtype === 'float64'];
   }
 
   private normalize(input: Tensor, relu: boolean, consumeInput: boolean): Tensor {

@@ -3,7 +3,7 @@
 
 import { Tensor } from '../../tensor/tensor.js';
 import type { Generator } from '../../tensor/random.js';
-import { conv2d, type Conv2dOptions } from '../functional/conv.js';
+import { conv2dLayer, type Conv2dOptions } from '../functional/conv.js';
 import { checkInt, checkPair, type IntPair } from '../functional/args.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -56,7 +56,12 @@ export class Conv2d extends Module {
   }
 
   override forward(input: Tensor): Tensor {
-    return conv2d(input, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return this._forwardPrivate(input, false);
+  }
+
+  /** @internal Sequential's call: forward; `consumeInput` as in conv2dLayer. */
+  _forwardPrivate(input: Tensor, consumeInput: boolean): Tensor {
+    return conv2dLayer(input, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, consumeInput);
   }
 
   override extraRepr(): string {
