@@ -32,8 +32,8 @@ export class AccumulateGrad extends Node {
   constructor(readonly variable: Tensor) {
     super('AccumulateGrad', []);
   }
-  apply(grad: Tensor): readonly Tensor[] {
-    this.variable._accumulateGrad(grad);
+  apply(grad: Tensor, gradIsFree = false): readonly Tensor[] {
+    this.variable._accumulateGrad(grad, gradIsFree);
     return [];
   }
 }

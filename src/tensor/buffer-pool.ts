@@ -7,8 +7,8 @@
 // handed it out during the backward pass now running (so it is no forward activation, saved
 // tensor, constant or user array, whatever a backward function returned), the engine owned the
 // gradient outright (no other pending gradient or view refers to its storage), and the buffer is
-// the storage's whole memory. Leaves' and retained .grad get copies (Tensor._accumulateGrad),
-// never the engine's gradient itself. Forward activations come back too, but only those whose
+// the storage's whole memory. A retained .grad gets a copy; a leaf's first gradient that the
+// engine owned outright becomes its .grad, and keepBuffer takes it out of this module's reach. Forward activations come back too, but only those whose
 // only owners were graph nodes, once the last of them was released (autograd/held-memory.ts). Buffers under MIN_BYTES are left to the
 // allocator; at most MAX_POOLED_BYTES are held.
 
@@ -61,6 +61,12 @@ export function recycleStorage(storage: Storage): void {
   if (data.byteOffset !== 0 || data.byteLength !== bytes || pooledBytes + bytes > MAX_POOLED_BYTES) return;
   handedOut.delete(buf);
   pushBuffer(buf);
+}
+
+/** The storage's memory leaves backward's hands (it became a leaf's .grad): never recycled. */
+export function keepBuffer(storage: Storage): void {
+  const buf = storage.data.buffer;
+  if (handedOut && buf instanceof ArrayBuffer) handedOut.delete(buf);
 }
 
 /**

@@ -7,6 +7,7 @@ import { runBackward, type BackwardOptions } from '../autograd/engine.js';
 import { DTYPE_INFO, allocateStorage, allocateUninitialized, isFloating, type DType, type StorageArray } from './dtype.js';
 import { contiguousStrides, shapeStr, sizeOf, type Shape } from './shape.js';
 import { Storage } from './storage.js';
+import { keepBuffer } from './buffer-pool.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as vw from './ops/view.js';
@@ -197,14 +198,21 @@ export class Tensor {
     return this.accumulatorNode;
   }
 
-  /** @internal adds g into .grad: in place once .grad exists, so its storage stays the same. */
-  _accumulateGrad(g: Tensor): void {
+  /**
+   * @internal adds g into .grad: in place once .grad exists, so its storage stays the same.
+   * `owned`: backward holds the only reference to g's memory, so a first gradient of .grad's dtype
+   * and layout becomes .grad itself (taken out of the buffer pool's reach) instead of a copy.
+   */
+  _accumulateGrad(g: Tensor, owned = false): void {
     const gg = g.dtype === this.dtype ? g : g.to(this.dtype);
     if (this.grad) {
       if (this.grad.shape.length !== gg.shape.length || this.grad.shape.some((d, i) => d !== gg.shape[i])) {
         throw new RangeError(`backward: .grad has shape ${shapeStr(this.grad.shape)} but the incoming gradient has shape ${shapeStr(gg.shape)}`);
       }
       ip.addInPlace(this.grad, gg, 1);
+    } else if (owned && gg === g && g.isContiguous() && g.shape.length === this.shape.length && g.shape.every((d, i) => d === this.shape[i])) {
+      keepBuffer(g.storage);
+      this.grad = g;
     } else {
       this.grad = cv.clone(gg); // own copy: g may be shared with other tensors' gradients
     }

@@ -160,3 +160,22 @@ test('gradients through a branching graph match the hand-derived ones, step afte
     for (const h of held) assert.deepEqual(h.t.toFloat32Array(), h.values, 'a gradient the user holds kept its values');
   }
 });
+
+test('a leaf\'s first gradient that backward owned becomes its .grad, is never recycled, and is not shared with another leaf', () => {
+  const x = randn([256, 256], { requiresGrad: true });
+  x.mul(2).relu().mul(3).sum().backward();
+  const expected = x.detach().gt(0).float().mul(6).toFloat32Array();
+  for (let i = 0; i < 4; i++) Tensor.uninitialized([256, 256]).fill_(-1); // would take its memory had it been pooled
+  assertTensorClose(x.grad!, expected);
+  // add's backward sends one gradient tensor to both inputs: at most one leaf may take it
+  const a = randn([256, 256], { requiresGrad: true }), b = randn([256, 256], { requiresGrad: true });
+  a.add(b).sum().backward();
+  assert.notEqual(a.grad!.storage, b.grad!.storage);
+  a.grad!.fill_(5);
+  assert.equal(b.grad!.sum().item(), 256 * 256);
+  // a second backward adds into the same .grad
+  const g = x.grad!;
+  x.mul(2).relu().mul(3).sum().backward();
+  assert.equal(x.grad, g);
+  assertTensorClose(x.grad!, expected.map((v) => 2 * v));
+});
