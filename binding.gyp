@@ -33,6 +33,7 @@
         "native/conv/depthwise.cc",
         "native/conv/conv_wide.cc",
         "native/conv/winograd.cc",
+        "native/conv/pointwise_weight.cc",
         "native/bind_conv.cc",
         "native/bind_bench.cc",
         "native/bind_optim.cc",

@@ -13,6 +13,7 @@ struct ConvGeom;
 struct WideForwardArgs;
 struct WideWeightArgs;
 struct WideScatterArgs;
+struct PointwiseWeightArgs;
 struct DwPlan;
 struct WinoInputArgs;
 struct WinoOutputArgs;
@@ -106,6 +107,11 @@ struct Kernels {
   // input gradient scattered from dy over images [b0, b1)
   void (*conv_wide_scatter)(const WideScatterArgs& a, int64_t b0, int64_t b1) = nullptr;
   int conv_wide_kb = 0, conv_wide_jb = 0;
+  // (kernels/conv_pointwise_weight.inl; driver conv/pointwise_weight.cc) a kn <= pw_dw_kb by
+  // jn <= pw_dw_jb tile of a pointwise weight gradient, written (accumulate false) or added;
+  // nullptr where the ISA has none
+  void (*pw_dw_tile)(const PointwiseWeightArgs& a, int kn, int jn, bool accumulate) = nullptr;
+  int pw_dw_kb = 0, pw_dw_jb = 0;
   // (kernels/conv_winograd.inl; driver conv/winograd.cc) F(2x2, 3x3) transforms of tiles [t0, t1)
   void (*wino_input)(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v) = nullptr;
   void (*wino_output)(const WinoOutputArgs& a, int64_t t0, int64_t t1, const float* m) = nullptr;

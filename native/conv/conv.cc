@@ -17,6 +17,7 @@
 
 #include "conv/conv_wide.h"
 #include "conv/depthwise.h"
+#include "conv/pointwise_weight.h"
 #include "conv/winograd.h"
 #include "dispatch.h"
 #include "gemm/aligned_buffer.h"
@@ -304,6 +305,7 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
   // exactly like dy's (row = channel, depth = (image, pixel)), so the NHWC copy (a whole pass over
   // x, about a quarter of a MobileNet pointwise weight gradient) is skipped.
   const bool pointwise = taps == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && ohw == hw;
+  if (pointwise && pointwise_backward_weight(g, x, dy, dw)) return;
   // NHWC copy of x: each (image, row) is a c x w block transposed by the GEMM packer. A strided 1x1
   // kernel reads only the pixels (oy * sh - ph, ox * sw - pw): the copy holds just those (zero where
   // they fall outside), an oh x ow image the GEMM then reads as a 1x1, stride-1, unpadded

@@ -17,6 +17,7 @@
 #include "conv/conv_geom.h"
 #include "conv/conv_wide.h"
 #include "conv/depthwise_plan.h"
+#include "conv/pointwise_weight.h"
 #include "conv/winograd.h"
 #include "cpu.h"
 #include "dispatch.h"
@@ -39,6 +40,7 @@ namespace ODY_ISA {
 #include "kernels/conv_gemm.inl"
 #include "kernels/conv_wide.inl"
 #include "kernels/conv_winograd.inl"
+#include "kernels/conv_pointwise_weight.inl"
 #include "kernels/optim.inl"
 
 inline void fill_all(Kernels& k) {
@@ -52,6 +54,7 @@ inline void fill_all(Kernels& k) {
   fill_conv_gemm(k);
   fill_conv_wide(k);
   fill_conv_winograd(k);
+  fill_conv_pointwise_weight(k);
   fill_optim(k);
   fill_cast(k);
   fill_copy(k);

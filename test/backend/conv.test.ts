@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsBackend } from '../../src/backend/index.js';
+import { jsBackend, setIsa } from '../../src/backend/index.js';
 import type { Conv2dGeometry } from '../../src/backend/index.js';
 import { assertClose, forEachIsa, forEachThreadCount, native, randomArray } from '../helpers.js';
 
@@ -67,6 +67,14 @@ const CASES: ConvCase[] = [
   { n: 2, c: 5, h: 9, w: 37, k: 6, r: 1, s: 1, stride: [2, 2], pad: [1, 1], bias: true },  // padded, rows past the image
   { n: 3, c: 7, h: 11, w: 10, k: 4, r: 1, s: 1, stride: [3, 2], pad: [2, 0] },             // uneven strides, padding beyond a stride
   { n: 2, c: 6, h: 8, w: 8, k: 4, r: 1, s: 1, stride: [2, 2], groups: 2 },                  // grouped projection
+  // pointwise weight gradient as dot products over copied rows (conv/pointwise_weight.h): tiles
+  // of every size, planes shorter than a vector and runs that straddle images
+  { n: 1, c: 7, h: 1, w: 1, k: 5, r: 1, s: 1, bias: true },                                // 1x1 planes, batch 1
+  { n: 3, c: 13, h: 2, w: 2, k: 11, r: 1, s: 1 },                                          // 2x2 planes, odd batch
+  { n: 5, c: 9, h: 3, w: 3, k: 17, r: 1, s: 1, bias: true },                               // 3x3 planes
+  { n: 3, c: 19, h: 4, w: 4, k: 23, r: 1, s: 1 },                                          // 4x4 planes, odd channels
+  { n: 1, c: 10, h: 7, w: 7, k: 29, r: 1, s: 1 },                                          // 7x7 planes, batch 1
+  { n: 3, c: 12, h: 4, w: 4, k: 18, r: 1, s: 1, groups: 3 },                               // grouped
 ];
 
 function describe(cs: ConvCase): string {
@@ -138,6 +146,9 @@ test('native conv2d on ResNet-like shapes spanning several GEMM blocks', () => {
     // pointwise (MobileNet): the weight gradient packs x's planes directly, images split between threads
     { n: 7, c: 67, h: 5, w: 7, k: 45, r: 1, s: 1, bias: true },
     { n: 5, c: 130, h: 4, w: 4, k: 33, r: 1, s: 1 },
+    // several depth blocks (reduced and added in turn) and several groups of x rows per block
+    { n: 9, c: 300, h: 12, w: 12, k: 20, r: 1, s: 1 },
+    { n: 33, c: 70, h: 7, w: 7, k: 31, r: 1, s: 1 },
     // 2x2 pointwise, wide enough for column slices per thread (4096 columns)
     { n: 1024, c: 19, h: 2, w: 2, k: 21, r: 1, s: 1, bias: true },
     // images x pixels wide enough for column slices that cut through images
@@ -164,6 +175,28 @@ test('native conv2d on ResNet-like shapes spanning several GEMM blocks', () => {
       assertClose(dx, dx0, tol, `${describe(cs)} input gradient ${threads} threads`);
       assertClose(dw, dw0, { rtol: 1e-4, atol: 1e-3 }, `${describe(cs)} weight gradient ${threads} threads`);
     });
+  }
+});
+
+test('native pointwise weight gradient is bit-identical on 1 and 2 threads (AVX-512 dot-product path)', () => {
+  const nb = native();
+  // Threads own whole tiles of dw there; the GEMM path of other ISAs sums image ranges per thread.
+  if (!nb || !setIsa('avx512')) return;
+  try {
+    for (const cs of [{ n: 9, c: 40, h: 8, w: 8, k: 37, r: 1, s: 1 }, { n: 17, c: 64, h: 2, w: 2, k: 50, r: 1, s: 1, groups: 2 }]) {
+      const g = geometry(cs);
+      const x = randomArray(g.n * g.c * g.h * g.w, 31) as Float32Array;
+      const dy = randomArray(g.n * g.k * g.oh * g.ow, 32) as Float32Array;
+      const results: Float32Array[] = [];
+      forEachThreadCount(() => {
+        const dw = new Float32Array(g.k * (g.c / g.groups)).fill(NaN);
+        nb.conv2dBackwardWeight(g, x, dy, dw, null);
+        results.push(dw);
+      });
+      for (const dw of results.slice(1)) assert.deepEqual(dw, results[0], describe(cs));
+    }
+  } finally {
+    setIsa('auto');
   }
 });
 
