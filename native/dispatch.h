@@ -112,6 +112,10 @@ struct Kernels {
   // nullptr where the ISA has none
   void (*pw_dw_tile)(const PointwiseWeightArgs& a, int kn, int jn, bool accumulate) = nullptr;
   int pw_dw_kb = 0, pw_dw_jb = 0;
+  // rows [r0, r0 + rows) of planes of P floats (image stride img), depth (image, pixel) indices
+  // [q0, q1), copied into contiguous rows of q1 - q0
+  void (*pw_copy_rows)(const float* src, int64_t img, int64_t P, int64_t r0, int64_t rows, int64_t q0, int64_t q1,
+                       float* dst) = nullptr;
   // (kernels/conv_winograd.inl; driver conv/winograd.cc) F(2x2, 3x3) transforms of tiles [t0, t1)
   void (*wino_input)(const WinoInputArgs& a, int64_t t0, int64_t t1, float* v) = nullptr;
   void (*wino_output)(const WinoOutputArgs& a, int64_t t0, int64_t t1, const float* m) = nullptr;

@@ -10,7 +10,6 @@
 #include "conv/pointwise_weight.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "conv/conv_geom.h"
 #include "dispatch.h"
@@ -23,30 +22,11 @@ namespace {
 
 thread_local AlignedBuffer tl_xrows, tl_dyrows;
 
-// Rows [r0, r0 + rows) of planes of P floats (row r of image b at src + b * img + r * P), depth
-// (image, pixel) indices [q0, q1), into dst[r * (q1 - q0) + q - q0]. Image by image, so that each
-// image's rows are read as one sequential run.
-void copy_rows(const float* src, int64_t img, int64_t P, int64_t r0, int64_t rows, int64_t q0, int64_t q1, float* dst) {
-  const int64_t len = q1 - q0;
-  for (int64_t q = q0; q < q1;) {
-    const int64_t b = q / P, p = q - b * P, run = std::min(q1 - q, P - p);
-    const float* s = src + b * img + r0 * P + p;
-    float* d = dst + (q - q0);
-    if (run >= 16) {
-      for (int64_t r = 0; r < rows; r++) std::memcpy(d + r * len, s + r * P, size_t(run) * sizeof(float));
-    } else {
-      for (int64_t r = 0; r < rows; r++)
-        for (int64_t i = 0; i < run; i++) d[r * len + i] = s[r * P + i];
-    }
-    q += run;
-  }
-}
-
 }  // namespace
 
 bool pointwise_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   const Kernels& kt = kernels();
-  if (!kt.pw_dw_tile) return false;
+  if (!kt.pw_dw_tile || !kt.pw_copy_rows) return false;
   const int64_t P = g.h * g.w, depth = g.n * P;
   const int64_t cg = g.c / g.groups, kg = g.k / g.groups, KB = kt.pw_dw_kb, JB = kt.pw_dw_jb;
   const CacheSizes& cs = cache_sizes();
@@ -75,10 +55,10 @@ bool pointwise_backward_weight(const ConvGeom& g, const float* x, const float* d
         const int64_t jg1 = std::min(jtiles, jg + group_tiles);
         // Near-equal tiles (a tile of 64 rows as 4 x 6 + 8 x 5 rather than 10 x 6 + 4).
         const int64_t c0 = cg * jg / jtiles, c1 = cg * jg1 / jtiles;
-        copy_rows(xg, g.c * P, P, c0, c1 - c0, q0, q1, xrows);
+        kt.pw_copy_rows(xg, g.c * P, P, c0, c1 - c0, q0, q1, xrows);
         for (int64_t ki = kt0; ki < kt1; ki++) {
           const int64_t k0 = kg * ki / ktiles, k1 = kg * (ki + 1) / ktiles;
-          copy_rows(dyg, g.k * P, P, k0, k1 - k0, q0, q1, dyrows);
+          kt.pw_copy_rows(dyg, g.k * P, P, k0, k1 - k0, q0, q1, dyrows);
           for (int64_t ji = jg; ji < jg1; ji++) {
             const int64_t j0 = cg * ji / jtiles, j1 = cg * (ji + 1) / jtiles;
             PointwiseWeightArgs a;

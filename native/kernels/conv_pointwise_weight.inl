@@ -60,6 +60,36 @@ static void pw_dw_tile_t(const PointwiseWeightArgs& a, bool accumulate) {
   }
 }
 
+// Rows [r0, r0 + rows) of planes of P floats (row r of image b at src + b * img + r * P), depth
+// (image, pixel) indices [q0, q1), into dst[r * (q1 - q0) + q - q0]. Image by image, each image's
+// rows one sequential run, with the next image's lines requested meanwhile (a block's images lie
+// far apart, beyond the hardware prefetchers' reach; the copy waits on memory otherwise).
+static void pw_copy_rows(const float* src, int64_t img, int64_t P, int64_t r0, int64_t rows, int64_t q0, int64_t q1,
+                         float* dst) {
+  const int64_t len = q1 - q0;
+  for (int64_t q = q0; q < q1;) {
+    const int64_t b = q / P, p = q - b * P, run = std::min(q1 - q, P - p);
+    const float* s = src + b * img + r0 * P + p;
+    const bool next = q + run < q1;
+    float* d = dst + (q - q0);
+    const __mmask16 tm = __mmask16((1u << (run & 15)) - 1);
+    for (int64_t r = 0; r < rows; r++) {
+      const float* sr = s + r * P;
+      float* dr = d + r * len;
+      int64_t i = 0;
+      for (; i + 16 <= run; i += 16) {
+        if (next) _mm_prefetch(reinterpret_cast<const char*>(sr + img + i), _MM_HINT_T0);
+        _mm512_storeu_ps(dr + i, _mm512_loadu_ps(sr + i));
+      }
+      if (tm) {
+        if (next) _mm_prefetch(reinterpret_cast<const char*>(sr + img + i), _MM_HINT_T0);
+        _mm512_mask_storeu_ps(dr + i, tm, _mm512_maskz_loadu_ps(tm, sr + i));
+      }
+    }
+    q += run;
+  }
+}
+
 using PwDwTile = void (*)(const PointwiseWeightArgs&, bool);
 
 template <size_t... I>
@@ -76,6 +106,7 @@ static void pw_dw_tile(const PointwiseWeightArgs& a, int kn, int jn, bool accumu
 inline void fill_conv_pointwise_weight(Kernels& k) {
 #if defined(__AVX512F__)
   k.pw_dw_tile = pw_dw_tile;
+  k.pw_copy_rows = pw_copy_rows;
   k.pw_dw_kb = kPwKB;
   k.pw_dw_jb = kPwJB;
 #else
