@@ -8,8 +8,9 @@
 //                   (padding dil*(R-1) - pad); otherwise W_g^T . dy_g into a column buffer, then col2im.
 //   weight grad     dW_g[ko, (kr,ks,c)] = dy_g[ko, (b,p)] . taps(x)[(b,p), (kr,ks,c)], reading the taps
 //                   from an NHWC copy of x so that each packed row is a contiguous run of channels (a
-//                   pointwise kernel reads x's planes as they are). The batch is the GEMM's depth;
-//                   threads take image ranges into private partial sums.
+//                   pointwise kernel reads x's planes as they are, and with AVX-512 skips the GEMM:
+//                   conv/pointwise_weight.h). The batch is the GEMM's depth; threads take image
+//                   ranges into private partial sums.
 #include "conv/conv.h"
 
 #include <algorithm>
