@@ -65,7 +65,8 @@ class BatchNormRunner {
 };
 
 // batchNormForwardF32(meta = [n, c, hw, training, momentum, eps, relu], x, weight?, bias?, runningMean?,
-// runningVar?, y, saveMean, saveInvstd)
+// runningVar?, y, saveMean, saveInvstd, reluAffine? (Float64Array [2c]: the float scale and shift of
+// y = (x - saveMean) * scale + shift, for the backward's ReLU mask)
 Napi::Value batch_norm_forward(const Napi::CallbackInfo& cb) {
   const double* m = data_of<double>(cb[0]);
   BatchNormArgs a{};
@@ -79,11 +80,13 @@ Napi::Value batch_norm_forward(const Napi::CallbackInfo& cb) {
   a.y = data_of<float>(cb[6]);
   a.save_mean = data_of<float>(cb[7]);
   a.save_invstd = data_of<float>(cb[8]);
+  double* affine = data_or_null<double>(cb[9]);
   const Kernels& k = kernels();
   const int64_t count = a.n * a.hw;
   if (a.training && count == 0) {  // as PyTorch: nothing to normalise, running statistics untouched
     std::fill(a.save_mean, a.save_mean + a.c, 0.0f);
     std::fill(a.save_invstd, a.save_invstd + a.c, 0.0f);
+    if (affine) std::fill(affine, affine + 2 * a.c, 0.0);
     return cb.Env().Undefined();
   }
   // Per channel: the mean rounded to float (the centre), scale and shift of y = (x - centre) * scale + shift.
@@ -121,13 +124,17 @@ Napi::Value batch_norm_forward(const Napi::CallbackInfo& cb) {
         shift[i] = a.bias ? a.bias[c] : 0.0f;
       }
     }
+    if (affine) {
+      std::copy(scale.begin() + c0, scale.begin() + c1, affine + c0);
+      std::copy(shift.begin() + c0, shift.begin() + c1, affine + a.c + c0);
+    }
     run.apply(c0, c1, [&](int64_t n0, int64_t n1, int64_t d0, int64_t d1) { k.bn_normalize_f32(a, n0, n1, d0, d1, centre.data(), scale.data(), shift.data()); });
   });
   return cb.Env().Undefined();
 }
 
 // batchNormBackwardF32(meta = [n, c, hw, training], x, dy, weight?, saveMean, saveInvstd, dx?, dweight?, dbias?,
-// reluOutput? (the fused ReLU's forward output))
+// reluAffine? (Float64Array [2c] the fused ReLU's forward wrote: dy counts where that forward's y > 0))
 Napi::Value batch_norm_backward(const Napi::CallbackInfo& cb) {
   const double* m = data_of<double>(cb[0]);
   BatchNormArgs a{};
@@ -141,7 +148,10 @@ Napi::Value batch_norm_backward(const Napi::CallbackInfo& cb) {
   a.dx = data_or_null<float>(cb[6]);
   a.dweight = data_or_null<float>(cb[7]);
   a.dbias = data_or_null<float>(cb[8]);
-  a.relu_out = data_or_null<float>(cb[9]);
+  const double* affine = data_or_null<double>(cb[9]);
+  std::vector<float> relu_affine(affine ? size_t(2 * a.c) : 0);  // the forward's float factors, exactly
+  for (size_t i = 0; i < relu_affine.size(); i++) relu_affine[i] = float(affine[i]);
+  a.relu_affine = affine ? relu_affine.data() : nullptr;
   const Kernels& k = kernels();
   const int64_t count = a.n * a.hw;
   std::vector<double> sums(size_t(2 * a.c));  // sum of dy, then sum of dy * (x - mean)

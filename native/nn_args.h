@@ -27,10 +27,12 @@ struct BatchNormArgs {
   float* dx;
   float* dweight;
   float* dbias;
-  // Batch norm followed by ReLU in one pass: the forward writes relu(y); the backward takes dy only
-  // where relu_out (that forward's output) is > 0, as ReLU's backward would have.
+  // Batch norm followed by ReLU in one pass: the forward writes relu(y); the backward with
+  // relu_affine ([2c]: the scale and shift of that forward's y = (x - save_mean) * scale + shift)
+  // recomputes y from x and takes dy only where it is > 0, as ReLU's backward would have (with the
+  // forward's float arithmetic, so the mask is the forward's exactly).
   bool relu;
-  const float* relu_out;
+  const float* relu_affine;
 };
 
 // LocalResponseNorm across the channels of x viewed as [n, c, hw].

@@ -48,15 +48,23 @@ static void bn_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t 
   for (int64_t c = c0; c < c1; c++) out[c] += hsum_vd(acc[size_t(c - c0)]) + tail[size_t(c - c0)];
 }
 
-// dy where the fused ReLU's output r is > 0, else 0 (the gradient ReLU's backward would pass on).
-// The scalar forms select with bit masks: planes of a few values never reach the vector loops,
-// and a branch on the sign of random data mispredicts every other element.
-static inline vf relu_pass(vf g, const float* r) { return vload<vf>(r) > vsplat<vf>(0.0f) ? g : vsplat<vf>(0.0f); }
-static inline float relu_pass(float g, float r) { return bits_to_float(float_to_bits(g) & (0u - uint32_t(r > 0.0f))); }
+// The forward's y = (x - m) * sc + sh, one expression for it and for the fused ReLU's backward:
+// both round it (and contract it to an FMA or not) alike, so the backward's mask is bit for bit
+// the forward's.
+template <class V>
+static inline V bn_affine(V x, float m, float sc, float sh) { return (x - m) * sc + sh; }
+
+// g where the forward's pre-ReLU value v is > 0, else 0 (the gradient ReLU's backward would pass
+// on: relu(v) > 0 exactly when v > 0, NaN included). The scalar form selects with a bit mask:
+// planes of a few values never reach the vector loops, and a branch on the sign of random data
+// mispredicts every other element.
+static inline vf relu_pass(vf g, vf v) { return v > vsplat<vf>(0.0f) ? g : vsplat<vf>(0.0f); }
+static inline float relu_pass(float g, float v) { return bits_to_float(float_to_bits(g) & (0u - uint32_t(v > 0.0f))); }
 // relu(v) as the ReLU kernel: NaN kept, negatives and -0 to +0.
 static inline float relu_of(float v) { return bits_to_float(float_to_bits(v) & (0u - uint32_t(!(v <= 0.0f)))); }
 
-// sum_g[c] += sum of dy, sum_gx[c] += sum of dy * (x - save_mean[c]); dy through the fused ReLU when Relu.
+// sum_g[c] += sum of dy, sum_gx[c] += sum of dy * (x - save_mean[c]); dy through the fused ReLU
+// (its mask recomputed from x) when Relu.
 template <bool Relu>
 static void bn_grad_sums(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, double* sum_g, double* sum_gx) {
   std::vector<vdbl> acc(size_t(2 * (c1 - c0)), vdbl{});
@@ -66,24 +74,25 @@ static void bn_grad_sums(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t
       const int64_t o = (b * a.c + c) * a.hw;
       const float* p = a.x + o;
       const float* q = a.dy + o;
-      const float* r = Relu ? a.relu_out + o : nullptr;
       const float m = a.save_mean[c];
+      const float sc = Relu ? a.relu_affine[c] : 0.0f, sh = Relu ? a.relu_affine[a.c + c] : 0.0f;
       const size_t k = size_t(2 * (c - c0));
       vdbl ag = acc[k], agx = acc[k + 1];
       int64_t i = 0;
       while (i + kLanes <= a.hw) {
         vf pg = vsplat<vf>(0.0f), pgx = pg;
         for (int t = 0; t < kFlush && i + kLanes <= a.hw; t++, i += kLanes) {
+          const vf xv = vload<vf>(p + i);
           vf g = vload<vf>(q + i);
-          if constexpr (Relu) g = relu_pass(g, r + i);
+          if constexpr (Relu) g = relu_pass(g, bn_affine(xv, m, sc, sh));
           pg += g;
-          pgx += g * (vload<vf>(p + i) - m);
+          pgx += g * (xv - m);
         }
         ag += __builtin_convertvector(pg, vdbl);
         agx += __builtin_convertvector(pgx, vdbl);
       }
       for (; i < a.hw; i++) {
-        const float g = Relu ? relu_pass(q[i], r[i]) : q[i];
+        const float g = Relu ? relu_pass(q[i], bn_affine(p[i], m, sc, sh)) : q[i];
         tail[k] += double(g);
         tail[k + 1] += double(g) * double(p[i] - m);
       }
@@ -99,7 +108,7 @@ static void bn_grad_sums(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t
 }
 
 static void bn_grad_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, double* sum_g, double* sum_gx) {
-  if (a.relu_out) bn_grad_sums<true>(a, n0, n1, c0, c1, sum_g, sum_gx);
+  if (a.relu_affine) bn_grad_sums<true>(a, n0, n1, c0, c1, sum_g, sum_gx);
   else bn_grad_sums<false>(a, n0, n1, c0, c1, sum_g, sum_gx);
 }
 
@@ -113,18 +122,16 @@ static void bn_normalize_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int
       float* q = a.y + o;
       const float m = center[c], sc = scale[c], sh = shift[c];
       if (a.relu) {
-        for (int64_t i = 0; i < a.hw; i++) {
-          q[i] = relu_of((p[i] - m) * sc + sh);
-        }
+        for (int64_t i = 0; i < a.hw; i++) q[i] = relu_of(bn_affine(p[i], m, sc, sh));
       } else {
-        for (int64_t i = 0; i < a.hw; i++) q[i] = (p[i] - m) * sc + sh;
+        for (int64_t i = 0; i < a.hw; i++) q[i] = bn_affine(p[i], m, sc, sh);
       }
     }
   }
 }
 
 // dx = (dy - mean_dy[c] - (x - save_mean[c]) * k[c]) * scale[c] (training), dx = dy * scale[c] (k null);
-// dy through the fused ReLU when Relu.
+// dy through the fused ReLU (its mask recomputed from x) when Relu.
 template <bool Relu>
 static void bn_normalize_grad(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* mean_dy,
                               const float* k, const float* scale) {
@@ -132,20 +139,20 @@ static void bn_normalize_grad(const BatchNormArgs& a, int64_t n0, int64_t n1, in
     for (int64_t c = c0; c < c1; c++) {
       const int64_t o = (b * a.c + c) * a.hw;
       const float* g = a.dy + o;
-      const float* r = Relu ? a.relu_out + o : nullptr;
+      const float* p = a.x + o;
       float* d = a.dx + o;
-      const float sc = scale[c];
+      const float sc = scale[c], m = a.save_mean[c];
+      const float rsc = Relu ? a.relu_affine[c] : 0.0f, rsh = Relu ? a.relu_affine[a.c + c] : 0.0f;
       if (k) {
-        const float* p = a.x + o;
-        const float m = a.save_mean[c], mg = mean_dy[c], kc = k[c];
+        const float mg = mean_dy[c], kc = k[c];
         if constexpr (Relu) {
-          for (int64_t i = 0; i < a.hw; i++) d[i] = (relu_pass(g[i], r[i]) - mg - (p[i] - m) * kc) * sc;
+          for (int64_t i = 0; i < a.hw; i++) d[i] = (relu_pass(g[i], bn_affine(p[i], m, rsc, rsh)) - mg - (p[i] - m) * kc) * sc;
         } else {
           for (int64_t i = 0; i < a.hw; i++) d[i] = (g[i] - mg - (p[i] - m) * kc) * sc;
         }
       } else {
         if constexpr (Relu) {
-          for (int64_t i = 0; i < a.hw; i++) d[i] = relu_pass(g[i], r[i]) * sc;
+          for (int64_t i = 0; i < a.hw; i++) d[i] = relu_pass(g[i], bn_affine(p[i], m, rsc, rsh)) * sc;
         } else {
           for (int64_t i = 0; i < a.hw; i++) d[i] = g[i] * sc;
         }
@@ -156,7 +163,7 @@ static void bn_normalize_grad(const BatchNormArgs& a, int64_t n0, int64_t n1, in
 
 static void bn_normalize_grad_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* mean_dy,
                                   const float* k, const float* scale) {
-  if (a.relu_out) bn_normalize_grad<true>(a, n0, n1, c0, c1, mean_dy, k, scale);
+  if (a.relu_affine) bn_normalize_grad<true>(a, n0, n1, c0, c1, mean_dy, k, scale);
   else bn_normalize_grad<false>(a, n0, n1, c0, c1, mean_dy, k, scale);
 }
 

@@ -159,20 +159,24 @@ export interface Backend {
    * per channel, write mean and invstd = 1/sqrt(var + eps) to saveMean / saveInvstd, and update
    * runningMean/runningVar (when given) with momentum and the unbiased variance. Not training:
    * normalise with runningMean/runningVar. weight/bias may be null (affine off). relu: write
-   * relu(y) instead (NaN kept), batch norm and a following ReLU in one pass.
+   * relu(y) instead (NaN kept), batch norm and a following ReLU in one pass; reluAffine (2c values,
+   * with relu) receives the per-channel factors with which this backend computed y from x, exactly,
+   * for its backward to recompute y's sign (what they are is the backend's own business).
    */
   batchNormForward(n: number, c: number, hw: number, x: FloatArray, weight: FloatArray | null, bias: FloatArray | null,
     runningMean: FloatArray | null, runningVar: FloatArray | null, training: boolean, momentum: number, eps: number,
-    y: FloatArray, saveMean: FloatArray, saveInvstd: FloatArray, relu?: boolean): void;
+    y: FloatArray, saveMean: FloatArray, saveInvstd: FloatArray, relu?: boolean, reluAffine?: Float64Array | null): void;
   /**
    * Gradients of training-mode batch norm given saveMean/saveInvstd: dx (always), dweight and
    * dbias (overwritten, when given). With training = false, saveMean/saveInvstd hold the running
-   * statistics' mean and invstd and dx = dy * weight * invstd. reluOutput (the output of a forward
-   * with relu): dy is the gradient of that output and counts only where reluOutput > 0.
+   * statistics' mean and invstd and dx = dy * weight * invstd. reluAffine (written by this backend's
+   * forward with relu, from the same x and saveMean): dy is the gradient of that forward's output
+   * and counts only where the output is > 0, which the backward recomputes from x exactly (reading
+   * x rather than the output: one array less to read, and none to keep).
    */
   batchNormBackward(n: number, c: number, hw: number, x: FloatArray, dy: FloatArray, weight: FloatArray | null,
     saveMean: FloatArray, saveInvstd: FloatArray, training: boolean, dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null,
-    reluOutput?: FloatArray | null): void;
+    reluAffine?: Float64Array | null): void;
   /** LocalResponseNorm across channels: y = x / (k + alpha/size * sum_{window} x^2)^beta; scale saves the denominator base. */
   lrnForward(n: number, c: number, hw: number, size: number, alpha: number, beta: number, k: number, x: FloatArray, y: FloatArray, scale: FloatArray): void;
   lrnBackward(n: number, c: number, hw: number, size: number, alpha: number, beta: number, k: number, x: FloatArray, y: FloatArray, scale: FloatArray, dy: FloatArray, dx: FloatArray): void;

@@ -10,7 +10,7 @@ import type { FloatArray } from '../../tensor/dtype.js';
  */
 export function batchNormForward(n: number, c: number, hw: number, x: FloatArray, weight: FloatArray | null, bias: FloatArray | null,
   runningMean: FloatArray | null, runningVar: FloatArray | null, training: boolean, momentum: number, eps: number,
-  y: FloatArray, saveMean: FloatArray, saveInvstd: FloatArray, relu = false): void {
+  y: FloatArray, saveMean: FloatArray, saveInvstd: FloatArray, relu = false, reluAffine: Float64Array | null = null): void {
   const count = n * hw;
   for (let ch = 0; ch < c; ch++) {
     let mean: number, invstd: number;
@@ -38,6 +38,7 @@ export function batchNormForward(n: number, c: number, hw: number, x: FloatArray
     saveInvstd[ch] = invstd;
     const scale = (weight ? weight[ch]! : 1) * invstd;
     const shift = (bias ? bias[ch]! : 0) - mean * scale;
+    if (relu && reluAffine) { reluAffine[ch] = scale; reluAffine[c + ch] = shift; }
     for (let b = 0; b < n; b++) {
       const base = (b * c + ch) * hw;
       if (relu) {
@@ -52,16 +53,24 @@ export function batchNormForward(n: number, c: number, hw: number, x: FloatArray
 /**
  * dbias = sum dy, dweight = sum dy * xhat with xhat = (x - mean) * invstd. Training:
  * dx = w * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)); eval: dx = w * invstd * dy.
- * With reluOutput, dy is first masked as ReLU's backward would (dy where reluOutput > 0, else 0).
+ * With reluAffine (from the forward with relu), dy is first masked as ReLU's backward would: dy
+ * where the forward's output, x * scale + shift rounded as y was stored (y has dy's type), is > 0.
  */
 export function batchNormBackward(n: number, c: number, hw: number, x: FloatArray, dyIn: FloatArray, weight: FloatArray | null,
   saveMean: FloatArray, saveInvstd: FloatArray, training: boolean, dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null,
-  reluOutput: FloatArray | null = null): void {
+  reluAffine: Float64Array | null = null): void {
   const count = n * hw;
   let dy = dyIn;
-  if (reluOutput) {
-    const r = reluOutput;
-    dy = dyIn.map((g, i) => (r[i]! > 0 ? g : 0));
+  if (reluAffine) {
+    const round = dyIn instanceof Float32Array ? Math.fround : (v: number) => v;
+    dy = dyIn.slice();
+    for (let ch = 0; ch < c; ch++) {
+      const scale = reluAffine[ch]!, shift = reluAffine[c + ch]!;
+      for (let b = 0; b < n; b++) {
+        const base = (b * c + ch) * hw;
+        for (let i = 0; i < hw; i++) if (!(round(x[base + i]! * scale + shift) > 0)) dy[base + i] = 0;
+      }
+    }
   }
   for (let ch = 0; ch < c; ch++) {
     const mean = saveMean[ch]!, invstd = saveInvstd[ch]!;

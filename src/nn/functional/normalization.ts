@@ -93,10 +93,12 @@ function batchNormOp(input: Tensor, runningMean: Tensor | null, runningVar: Tens
   const [y, ya] = kernelOutput(input.shape, cd);
   const [, saveMean] = kernelOutput([c], cd);
   const [, saveInvstd] = kernelOutput([c], cd);
+  // relu: the factors of the forward's y, from which the backward recomputes the ReLU's mask
+  const reluAffine = relu ? new Float64Array(2 * c) : null;
   const wa = weight ? kernelArray(weight, cd) : null, ba = bias ? kernelArray(bias, cd) : null;
   const mean = rm ? runningStat(rm, cd) : null, variance = rv ? runningStat(rv, cd) : null;
   if (c > 0 && n * hw > 0) {
-    backend().batchNormForward(n, c, hw, kernelArray(input, cd), wa, ba, mean?.array ?? null, variance?.array ?? null, training, momentum, eps, ya, saveMean, saveInvstd, relu);
+    backend().batchNormForward(n, c, hw, kernelArray(input, cd), wa, ba, mean?.array ?? null, variance?.array ?? null, training, momentum, eps, ya, saveMean, saveInvstd, relu, reluAffine);
   }
   if (!training) {
     // the backward of evaluation mode reads the running statistics as they were at this forward
@@ -106,7 +108,6 @@ function batchNormOp(input: Tensor, runningMean: Tensor | null, runningVar: Tens
     mean.commit();
     variance!.commit();
   }
-  // relu: input is float32 or float64, so y is the output itself (saved: its sign masks dy)
   const out = toDtype(y, input.dtype);
   return record(out, op, [input, weight, bias], (g) => {
     const empty = n * hw === 0;
@@ -115,10 +116,10 @@ function batchNormOp(input: Tensor, runningMean: Tensor | null, runningVar: Tens
     const [db, dba] = bias && bias.requiresGrad ? kernelOutput([c], cd, empty) : [null, null];
     if (c > 0 && !empty) {
       backend().batchNormBackward(n, c, hw, kernelArray(input, cd), kernelArray(g, cd), weight ? kernelArray(weight, cd) : null,
-        saveMean, saveInvstd, training, dxa, dwa, dba, relu ? ya : null);
+        saveMean, saveInvstd, training, dxa, dwa, dba, reluAffine);
     }
     return [dx && toDtype(dx, input.dtype), dw && toDtype(dw, weight!.dtype), db && toDtype(db, bias!.dtype)];
-  }, [input, ...(weight ? [weight] : []), ...(relu ? [out] : [])], { consumed: consumeInput ? input : null, savesOutput: relu });
+  }, [input, ...(weight ? [weight] : [])], { consumed: consumeInput ? input : null });
 }
 
 export interface LocalResponseNormOptions {
