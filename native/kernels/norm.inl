@@ -30,8 +30,60 @@ static inline void plane_sum(const float* p, int64_t hw, F f, vdbl& acc, double&
   for (; i < hw; i++) tail += double(f(p[i]));
 }
 
+// Planes of fewer values than this, when a phase runs over every channel (by images), go row by
+// row: an image's [c, hw] block is contiguous, so with the per-channel factors spread to one per
+// element it runs as one vector loop, where plane by plane a loop of a few values per channel
+// would cost more than its data.
+constexpr int64_t kRowPlane = 16;
+
+static bool by_rows(const BatchNormArgs& a, int64_t c0, int64_t c1) { return a.hw < kRowPlane && c0 == 0 && c1 == a.c; }
+
+// out[c * hw + i] = v[c]: a per-channel factor for each element of a row.
+static std::vector<float> spread(const float* v, const BatchNormArgs& a) {
+  std::vector<float> out(size_t(a.c * a.hw));
+  for (int64_t c = 0; c < a.c; c++) std::fill(out.begin() + c * a.hw, out.begin() + (c + 1) * a.hw, v[c]);
+  return out;
+}
+
+// out[c] += the sums of f(x, element) over images [n0, n1), each element gathering kFlush images
+// in float before it flushes into double, as plane_sum's lanes do.
+template <int Outputs, class F>
+static void row_sums(const BatchNormArgs& a, int64_t n0, int64_t n1, F f, double* const (&out)[Outputs]) {
+  const int64_t row = a.c * a.hw;
+  std::vector<double> acc(size_t(Outputs * row), 0.0);
+  std::vector<float> part(size_t(Outputs * row));
+  for (int64_t b0 = n0; b0 < n1; b0 += kFlush) {
+    std::fill(part.begin(), part.end(), 0.0f);
+    for (int64_t b = b0; b < std::min(n1, b0 + kFlush); b++) f(b * row, part.data(), row);
+    for (int64_t j = 0; j < Outputs * row; j++) acc[size_t(j)] += double(part[size_t(j)]);
+  }
+  for (int o = 0; o < Outputs; o++) {
+    for (int64_t c = 0; c < a.c; c++) {
+      double sum = 0.0;
+      for (int64_t i = 0; i < a.hw; i++) sum += acc[size_t(o * row + c * a.hw + i)];
+      out[o][c] += sum;
+    }
+  }
+}
+
 // out[c] += sum over the range of x (center == null) or of (x - center[c])^2.
 static void bn_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* center, double* out) {
+  if (by_rows(a, c0, c1)) {
+    double* const outs[1] = {out};
+    if (center) {
+      const std::vector<float> m = spread(center, a);
+      row_sums<1>(a, n0, n1, [&](int64_t o, float* part, int64_t row) {
+        const float* p = a.x + o;
+        for (int64_t j = 0; j < row; j++) { const float d = p[j] - m[size_t(j)]; part[j] += d * d; }
+      }, outs);
+    } else {
+      row_sums<1>(a, n0, n1, [&](int64_t o, float* part, int64_t row) {
+        const float* p = a.x + o;
+        for (int64_t j = 0; j < row; j++) part[j] += p[j];
+      }, outs);
+    }
+    return;
+  }
   std::vector<vdbl> acc(size_t(c1 - c0), vdbl{});
   std::vector<double> tail(size_t(c1 - c0), 0.0);
   for (int64_t b = n0; b < n1; b++) {
@@ -67,6 +119,24 @@ static inline float relu_of(float v) { return bits_to_float(float_to_bits(v) & (
 // (its mask recomputed from x) when Relu.
 template <bool Relu>
 static void bn_grad_sums(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, double* sum_g, double* sum_gx) {
+  if (by_rows(a, c0, c1)) {
+    const std::vector<float> m = spread(a.save_mean, a);
+    const std::vector<float> sc = Relu ? spread(a.relu_affine, a) : std::vector<float>();
+    const std::vector<float> sh = Relu ? spread(a.relu_affine + a.c, a) : std::vector<float>();
+    double* const outs[2] = {sum_g, sum_gx};
+    row_sums<2>(a, n0, n1, [&](int64_t o, float* part, int64_t row) {
+      const float* p = a.x + o;
+      const float* q = a.dy + o;
+      float* pgx = part + row;
+      for (int64_t j = 0; j < row; j++) {
+        const size_t e = size_t(j);
+        const float g = Relu ? relu_pass(q[j], bn_affine(p[j], m[e], sc[e], sh[e])) : q[j];
+        part[j] += g;
+        pgx[j] += g * (p[j] - m[e]);
+      }
+    }, outs);
+    return;
+  }
   std::vector<vdbl> acc(size_t(2 * (c1 - c0)), vdbl{});
   std::vector<double> tail(size_t(2 * (c1 - c0)), 0.0);
   for (int64_t b = n0; b < n1; b++) {
@@ -115,6 +185,20 @@ static void bn_grad_sums_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int
 // y = (x - center[c]) * scale[c] + shift[c], then relu(y) (NaN kept, as the ReLU kernel) when a.relu.
 static void bn_normalize_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* center,
                              const float* scale, const float* shift) {
+  if (by_rows(a, c0, c1)) {
+    const std::vector<float> m = spread(center, a), sc = spread(scale, a), sh = spread(shift, a);
+    const int64_t row = a.c * a.hw;
+    for (int64_t b = n0; b < n1; b++) {
+      const float* p = a.x + b * row;
+      float* q = a.y + b * row;
+      if (a.relu) {
+        for (int64_t j = 0; j < row; j++) q[j] = relu_of(bn_affine(p[j], m[size_t(j)], sc[size_t(j)], sh[size_t(j)]));
+      } else {
+        for (int64_t j = 0; j < row; j++) q[j] = bn_affine(p[j], m[size_t(j)], sc[size_t(j)], sh[size_t(j)]);
+      }
+    }
+    return;
+  }
   for (int64_t b = n0; b < n1; b++) {
     for (int64_t c = c0; c < c1; c++) {
       const int64_t o = (b * a.c + c) * a.hw;
@@ -135,6 +219,33 @@ static void bn_normalize_f32(const BatchNormArgs& a, int64_t n0, int64_t n1, int
 template <bool Relu>
 static void bn_normalize_grad(const BatchNormArgs& a, int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* mean_dy,
                               const float* k, const float* scale) {
+  if (by_rows(a, c0, c1)) {
+    const std::vector<float> m = spread(a.save_mean, a), sc = spread(scale, a);
+    const std::vector<float> mg = k ? spread(mean_dy, a) : std::vector<float>(), kk = k ? spread(k, a) : std::vector<float>();
+    const std::vector<float> rsc = Relu ? spread(a.relu_affine, a) : std::vector<float>();
+    const std::vector<float> rsh = Relu ? spread(a.relu_affine + a.c, a) : std::vector<float>();
+    const int64_t row = a.c * a.hw;
+    for (int64_t b = n0; b < n1; b++) {
+      const float* g = a.dy + b * row;
+      const float* p = a.x + b * row;
+      float* d = a.dx + b * row;
+      // (the two loops, not a test on k in one, so that each vectorises)
+      if (k) {
+        for (int64_t j = 0; j < row; j++) {
+          const size_t e = size_t(j);
+          const float gj = Relu ? relu_pass(g[j], bn_affine(p[j], m[e], rsc[e], rsh[e])) : g[j];
+          d[j] = (gj - mg[e] - (p[j] - m[e]) * kk[e]) * sc[e];
+        }
+      } else {
+        for (int64_t j = 0; j < row; j++) {
+          const size_t e = size_t(j);
+          const float gj = Relu ? relu_pass(g[j], bn_affine(p[j], m[e], rsc[e], rsh[e])) : g[j];
+          d[j] = gj * sc[e];
+        }
+      }
+    }
+    return;
+  }
   for (int64_t b = n0; b < n1; b++) {
     for (int64_t c = c0; c < c1; c++) {
       const int64_t o = (b * a.c + c) * a.hw;

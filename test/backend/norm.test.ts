@@ -199,8 +199,9 @@ test('native batch norm keeps float32 accuracy on channels of 65536 values with 
   const nb = native();
   if (!nb) return;
   // Each channel holds 65536 values around 1000 with a spread of 0.01: as 16 planes of 4096 (the
-  // kernel goes channel by channel) and as 4096 planes of 16 (it goes image by image).
-  for (const [n, c, hw] of [[16, 2, 4096], [4096, 2, 16]] as const) {
+  // kernel goes channel by channel), as 4096 planes of 16 (image by image) and as 16384 planes of 4
+  // (row by row).
+  for (const [n, c, hw] of [[16, 2, 4096], [4096, 2, 16], [16384, 2, 4]] as const) {
     const x = randomArray(n * c * hw, 5, -0.01, 0.01) as Float32Array;
     for (let i = 0; i < x.length; i++) x[i]! += 1000;
     const x64 = Float64Array.from(x);
