@@ -59,7 +59,8 @@ export function batchNormRelu(input: Tensor, runningMean: Tensor | null, running
 /**
  * The batch norm layers' call. `consumeInput`: no user code will see the input again and no node
  * saved it without a hold (Sequential), so once backward has used it, its memory is reused
- * (autograd/held-memory.ts). The fused output is saved with a hold, so a later op may consume it.
+ * (autograd/held-memory.ts). The fused op does not save its output (its backward recomputes the
+ * ReLU's mask from the input), so a later op may consume that output as its only holder.
  */
 export function batchNormLayer(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions, relu: boolean,
   consumeInput: boolean): Tensor {
