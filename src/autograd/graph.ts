@@ -3,7 +3,7 @@
 // methods and fields, so the tensor layer can record into it without a cycle.
 
 import type { Tensor } from '../tensor/tensor.js';
-import { dropHold, holdConsumed, holdOutput, type MemoryHold } from './held-memory.js';
+import { dropHold, holdConsumed, type MemoryHold } from './held-memory.js';
 import { isGradEnabled } from './grad-mode.js';
 
 /**
@@ -94,20 +94,16 @@ export function needsGrad(inputs: readonly (Tensor | null | undefined)[]): boole
  * on). backward receives the gradient of out and returns one gradient per input, shaped like it.
  * `saved` lists tensors backward reads, to detect in-place changes to them. `memory` (see
  * autograd/held-memory.ts): `consumed`, an input (not a view) that the caller knows no user code
- * will see again and no node saved without a hold, whose buffer is reused once every node holding
- * it was released after backward; `savesOutput`, the backward keeps out itself.
+ * will see again and no other node saved, whose buffer is reused once the node holding
+ * it was released after backward.
  */
 export function record(out: Tensor, name: string, inputs: readonly (Tensor | null | undefined)[], backward: BackwardFn, saved: readonly Tensor[] = [],
-  memory: { consumed?: Tensor | null; savesOutput?: boolean } = {}): Tensor {
+  memory: { consumed?: Tensor | null } = {}): Tensor {
   if (!needsGrad(inputs)) return out;
   const next = inputs.map((t) => (t ? edgeOf(t) : null));
   const holds: MemoryHold[] = [];
   if (memory.consumed) {
     const h = holdConsumed(memory.consumed);
-    if (h) holds.push(h);
-  }
-  if (memory.savesOutput) {
-    const h = holdOutput(out);
     if (h) holds.push(h);
   }
   out.requiresGrad = true;
