@@ -25,6 +25,12 @@ struct DwVec {
   static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
   static V fma_masked(M m, V a, const float* p, V acc) { return _mm512_mask3_fmadd_ps(a, _mm512_maskz_loadu_ps(m, p), acc, m); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  // lane l = sum of the lanes of its aligned segment of seg lanes (seg a power of two <= L)
+  static V fold(V a, int seg) {
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int h = seg / 2; h >= 1; h /= 2) a = _mm512_add_ps(a, _mm512_permutexvar_ps(_mm512_xor_si512(iota, _mm512_set1_epi32(h)), a));
+    return a;
+  }
   static V set1(float v) { return _mm512_set1_ps(v); }
   static V zero() { return _mm512_setzero_ps(); }
   // lane l = p[idx[l]] (idx[l] < L)
@@ -51,6 +57,11 @@ struct DwVec {
     return _mm256_fmadd_ps(_mm256_and_ps(a, _mm256_castsi256_ps(m)), _mm256_maskload_ps(p, m), acc);
   }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V fold(V a, int seg) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int h = seg / 2; h >= 1; h /= 2) a = _mm256_add_ps(a, _mm256_permutevar8x32_ps(a, _mm256_xor_si256(iota, _mm256_set1_epi32(h))));
+    return a;
+  }
   static V set1(float v) { return _mm256_set1_ps(v); }
   static V zero() { return _mm256_setzero_ps(); }
   static V permute(const float* p, const int32_t* idx) {
@@ -72,6 +83,7 @@ struct DwVec {
   static void storeu(float* p, V v) { *p = v; }
   static V fma_masked(M m, V a, const float* p, V acc) { return m ? a * *p + acc : acc; }
   static V add(V a, V b) { return a + b; }
+  static V fold(V a, int) { return a; }
   static V set1(float v) { return v; }
   static V zero() { return 0.0f; }
   static V permute(const float* p, const int32_t* idx) { return p[idx[0]]; }
@@ -576,10 +588,25 @@ static void dwc_backward_weight(const DwPlan& p, const float* x, const float* dy
     }
     // lanes to channels: flat index blk * ohw + v * L + l belongs to channel blk + (v * L + l) / ohw
     sums.assign(size_t(nc * T), 0.0);
-    for (int64_t v = 0; v < nv; v++) {
-      for (int64_t l = 0; l < L && v * L + l < floats; l++) {
-        const int64_t c = (v * L + l) / p.ohw;
-        for (int64_t t = 0; t < T; t++) sums[size_t(c * T + p.taps[t].widx)] += lacc[size_t((v * T + t) * L + l)];
+    const int64_t seg = p.ohw % L == 0 ? L : (L % p.ohw == 0 ? p.ohw : 0);
+    if (seg > 0) {
+      // every vector is whole segments of seg lanes, one channel each: fold each segment onto its
+      // first lane in registers (log2(seg) permutes and adds, no per-lane division), then add
+      // the segment sums in double (the lanes of a segment are the same in every block and thread)
+      for (int64_t v = 0; v < nv; v++) {
+        const int64_t cv = v * L / p.ohw;
+        for (int64_t t = 0; t < T; t++) {
+          float row[L];
+          DwVec::storeu(row, DwVec::fold(DwVec::loadu(lacc.data() + (v * T + t) * L), int(seg)));
+          for (int64_t s0 = 0; s0 < L && v * L + s0 < floats; s0 += seg) sums[size_t((cv + s0 / seg) * T + p.taps[t].widx)] += row[s0];
+        }
+      }
+    } else {
+      for (int64_t v = 0; v < nv; v++) {
+        for (int64_t l = 0; l < L && v * L + l < floats; l++) {
+          const int64_t c = (v * L + l) / p.ohw;
+          for (int64_t t = 0; t < T; t++) sums[size_t(c * T + p.taps[t].widx)] += lacc[size_t((v * T + t) * L + l)];
+        }
       }
     }
     for (int64_t i = 0; i < nc * T; i++) dw[blk * T + i] = float(sums[size_t(i)]);

@@ -76,6 +76,12 @@ const CASES: DwCase[] = [
   { n: 1, c: 3, h: 33, w: 33, r: 3, pad: 1, bias: true },
   { n: 2, c: 3, h: 33, w: 31, r: 3, stride: 2, pad: 1 },
   { n: 1, c: 2, h: 33, w: 33, r: 5, pad: 2 },
+  // weight-gradient lane folds: planes of 2, 8 and 32 pixels (one vector holds 8 or 2 channels, or
+  // a channel spans vectors), odd batches
+  { n: 3, c: 11, h: 1, w: 2, r: 3, pad: 1 },
+  { n: 5, c: 9, h: 2, w: 4, r: 3, pad: 1 },
+  { n: 3, c: 5, h: 4, w: 8, r: 3, pad: 1 },
+  { n: 1, c: 13, h: 4, w: 4, r: 3, pad: 1 },
   // stride 2 on odd planes, other kernels and strides
   { n: 2, c: 6, h: 9, w: 11, r: 5, stride: 2, pad: 2 },
   { n: 2, c: 4, h: 12, w: 12, r: 1 },
