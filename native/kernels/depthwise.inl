@@ -438,6 +438,9 @@ static void dw_unstage_phases(const DwPlan& p, const float* st, int64_t plane, f
 // block (a whole number of vectors), and images per staged group (about 64 KB of stage: the input
 // gradient, which writes the stage and reads it back, ran 1.2-1.5x faster than with 256 KB).
 static constexpr int64_t kDwDirectImages = 8;
+// Images per call on small unstaged planes (below kDwPrefetchPlane outputs): a vector's weights
+// and masks are set up once for more images (the group still depends only on the geometry).
+static constexpr int64_t kDwDirectImagesSmall = 32;
 static inline int64_t dw_plane_floats(int64_t floats) { return (floats + 15) / 16 * 16; }
 static inline int64_t dw_stage_images(const DwPlan& p, int64_t plane) {
   return std::max<int64_t>(1, std::min<int64_t>(p.g.n, (int64_t(16) << 10) / (p.nphases * plane)));
@@ -472,14 +475,15 @@ static void dwc_forward(const DwPlan& p, const float* x, const float* w, const f
     int64_t ldw;
     const float* wr = dw_weight_rows(p, w, bias, blk, nc, &ldw);
     if (p.direct) {
+      const int64_t di = p.ohw < kDwPrefetchPlane ? kDwDirectImagesSmall : kDwDirectImages;
       for (int t = 0; t < p.ntaps; t++) off[t] = p.taps[t].qy * g.ow + p.taps[t].qx;
-      for (int64_t b0 = 0; b0 < g.n; b0 += kDwDirectImages) {
+      for (int64_t b0 = 0; b0 < g.n; b0 += di) {
         int64_t pf_nb;
-        const float* pf = dw_next_group(x, g.c * hw, hw, g.n, b0, kDwDirectImages, blk, cblk, c1, &pf_nb);
+        const float* pf = dw_next_group(x, g.c * hw, hw, g.n, b0, di, blk, cblk, c1, &pf_nb);
         if (p.ohw < kDwPrefetchPlane) pf_nb = 0;
         dw_with_taps(p.ntaps, [&](auto k) {
           dw_shift_sum<decltype(k)::value>(p, p.ntaps, off, mt, 0, wr, ldw, bias != nullptr, floats, x + (b0 * g.c + blk) * hw, g.c * hw,
-                                           yb + b0 * g.c * p.ohw, g.c * p.ohw, std::min(kDwDirectImages, g.n - b0), pf, pf_nb);
+                                           yb + b0 * g.c * p.ohw, g.c * p.ohw, std::min(di, g.n - b0), pf, pf_nb);
         });
       }
       continue;
@@ -513,13 +517,14 @@ static void dwc_backward_input(const DwPlan& p, const float* dy, const float* w,
     int64_t ldw;
     const float* wr = dw_weight_rows(p, w, nullptr, blk, nc, &ldw);
     if (p.direct) {
-      for (int64_t b0 = 0; b0 < g.n; b0 += kDwDirectImages) {
+      const int64_t di = p.ohw < kDwPrefetchPlane ? kDwDirectImagesSmall : kDwDirectImages;
+      for (int64_t b0 = 0; b0 < g.n; b0 += di) {
         int64_t pf_nb;
-        const float* pf = dw_next_group(dy, g.c * p.ohw, p.ohw, g.n, b0, kDwDirectImages, blk, cblk, c1, &pf_nb);
+        const float* pf = dw_next_group(dy, g.c * p.ohw, p.ohw, g.n, b0, di, blk, cblk, c1, &pf_nb);
         if (p.ohw < kDwPrefetchPlane) pf_nb = 0;
         dw_with_taps(p.ntaps, [&](auto k) {
           dw_shift_sum<decltype(k)::value>(p, p.ntaps, off, mt, 0, wr, ldw, false, floats, dyb + b0 * g.c * p.ohw, g.c * p.ohw,
-                                           dx + (b0 * g.c + blk) * hw, g.c * hw, std::min(kDwDirectImages, g.n - b0), pf, pf_nb);
+                                           dx + (b0 * g.c + blk) * hw, g.c * hw, std::min(di, g.n - b0), pf, pf_nb);
         });
       }
       continue;
@@ -559,15 +564,16 @@ static void dwc_backward_weight(const DwPlan& p, const float* x, const float* dy
     lacc.resize(size_t(nv * T * L));
     const float* dyb = dy + blk * p.ohw;
     if (p.direct) {
+      const int64_t di = p.ohw < kDwPrefetchPlane ? kDwDirectImagesSmall : kDwDirectImages;
       for (int t = 0; t < T; t++) off[t] = p.taps[t].qy * g.ow + p.taps[t].qx;
-      for (int64_t b0 = 0; b0 < g.n; b0 += kDwDirectImages) {
+      for (int64_t b0 = 0; b0 < g.n; b0 += di) {
         int64_t pf_nb;
-        const float* pfs = dw_next_group(x, g.c * hw, hw, g.n, b0, kDwDirectImages, blk, cblk, c1, &pf_nb);
-        const float* pfd = dw_next_group(dy, g.c * p.ohw, p.ohw, g.n, b0, kDwDirectImages, blk, cblk, c1, &pf_nb);
+        const float* pfs = dw_next_group(x, g.c * hw, hw, g.n, b0, di, blk, cblk, c1, &pf_nb);
+        const float* pfd = dw_next_group(dy, g.c * p.ohw, p.ohw, g.n, b0, di, blk, cblk, c1, &pf_nb);
         if (p.ohw < kDwPrefetchPlane) pf_nb = 0;
         dw_with_taps(p.ntaps, [&](auto k) {
           dw_shift_dot<decltype(k)::value>(p, p.ntaps, off, mt, floats, x + (b0 * g.c + blk) * hw, g.c * hw, dyb + b0 * g.c * p.ohw, g.c * p.ohw,
-                                           std::min(kDwDirectImages, g.n - b0), lacc.data(), b0 == 0, pfs, pfd, pf_nb);
+                                           std::min(di, g.n - b0), lacc.data(), b0 == 0, pfs, pfd, pf_nb);
         });
       }
     } else {

@@ -160,7 +160,7 @@ test('native depthwise conv2d: channel ranges split between threads on unit boun
 });
 
 test('native depthwise conv2d: batches of several image groups', () => {
-  // More images than one call of the shift kernels takes (8 on unstaged planes, about 64 KB of
+  // More images than one call of the shift kernels takes (8 on unstaged planes, 32 below 64 pixels, about 64 KB of
   // phase planes when staged), so the weight gradient sums partials across groups and the
   // prefetches of the next group and of the next block of channels run.
   const cases: DwCase[] = [
@@ -168,6 +168,11 @@ test('native depthwise conv2d: batches of several image groups', () => {
     { n: 10, c: 9, h: 15, w: 17, r: 3, stride: 2, pad: 1, bias: true },
     { n: 9, c: 5, h: 16, w: 16, r: 3, pad: 1, bias: true },
     { n: 17, c: 3, h: 9, w: 8, r: 3, pad: 1 },
+    // planes under 64 pixels take 32 images per call
+    { n: 67, c: 37, h: 4, w: 4, r: 3, pad: 1 },
+    { n: 33, c: 13, h: 2, w: 2, r: 3, pad: 1, bias: true },
+    { n: 35, c: 7, h: 3, w: 5, r: 3, pad: 1 },
+    { n: 34, c: 5, h: 4, w: 4, r: 5, pad: 2 },
   ];
   let seed = 700;
   for (const cs of cases) {
